@@ -1,0 +1,25 @@
+package dev.bluejaybridge.aggregate;
+
+import dev.bluejaybridge.config.BridgeConfig;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
+
+/** The aggregation's processors and stores, for the topology to wire. */
+public final class Aggregation {
+  private Aggregation() {}
+
+  public static ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> validate() {
+    return ValidateProcessor::new;
+  }
+
+  public static ProcessorSupplier<String, SpecificRecord, String, CallUpdate> aggregate(
+      BridgeConfig.Calls settings) {
+    return () -> new AggregateProcessor(settings);
+  }
+
+  public static List<StoreBuilder<?>> stores() {
+    return CallStores.builders();
+  }
+}

@@ -1,0 +1,84 @@
+package dev.bluejaybridge.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole configuration of bluejay-bridge (CONTRACT.md §2), as a tree of records with defaults.
+ * Built once by {@link ConfigLoader}, which validates every key and reports all problems together.
+ */
+public record BridgeConfig(
+    Kafka kafka,
+    Registry registry,
+    Topics topics,
+    Calls calls,
+    Bluejay bluejay,
+    Delivery delivery,
+    Admin admin,
+    Webhooks webhooks) {
+
+  /** Every {@code kafka.X} key, handed to Kafka Streams as {@code X}, with our defaults applied. */
+  public record Kafka(Map<String, String> properties) {
+    public Kafka {
+      properties = Map.copyOf(properties);
+    }
+
+    public String bootstrapServers() {
+      return properties.get("bootstrap.servers");
+    }
+
+    public String applicationId() {
+      return properties.get("application.id");
+    }
+
+    @Override
+    public String toString() {
+      return "Kafka" + ConfigLoader.masked(properties);
+    }
+  }
+
+  /** Confluent-compatible schema registry: comma-separated URLs or {@code mock://NAME}. */
+  public record Registry(String urls, Optional<Secret> basicAuth) {}
+
+  /** Topic names. {@code deliveryReceipts} is empty when receipts are switched off. */
+  public record Topics(
+      String toolCalls,
+      String events,
+      String transcripts,
+      String inputDlq,
+      String deliveryDlq,
+      Optional<String> deliveryReceipts,
+      String webhookEvents) {}
+
+  /** When a call closes, and how much of it is kept. */
+  public record Calls(
+      Duration inactivityGap,
+      Duration endGrace,
+      Duration maxDuration,
+      Duration lateRetention,
+      int maxRecords) {
+
+    /** The defaults of CONTRACT.md §2. */
+    public static Calls defaults() {
+      return new Calls(
+          Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofHours(4), Duration.ofHours(1), 10_000);
+    }
+  }
+
+  /** Where and how calls are sent to Bluejay. */
+  public record Bluejay(
+      URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {}
+
+  /** Dispatch limits: the rate limit is the quota of the whole cluster, the rest per instance. */
+  public record Delivery(
+      int rateLimitPerMinute, int maxInFlight, int maxAttempts, Duration requestTimeout) {}
+
+  /** The admin HTTP server (health, metrics, status). */
+  public record Admin(int port) {}
+
+  /** The Bluejay webhook receiver; off unless a signing secret is configured. */
+  public record Webhooks(Optional<Secret> signingSecret, Optional<Path> signingSecretFile) {}
+}

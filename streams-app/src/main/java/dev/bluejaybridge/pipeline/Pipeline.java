@@ -1,0 +1,90 @@
+package dev.bluejaybridge.pipeline;
+
+import dev.bluejaybridge.aggregate.CallUpdate;
+import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.registry.SchemaRegistry;
+import dev.bluejaybridge.telemetry.TelemetryTopics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running pipeline: checks the topic layout, builds the topology and runs Kafka Streams. {@code run},
+ * the integration tests and the demo all start it through {@link #start}, so they run the same thing.
+ */
+public final class Pipeline implements AutoCloseable {
+  private static final Logger LOGGER = LoggerFactory.getLogger(Pipeline.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private Pipeline(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /**
+   * Checks the input topics, then starts Kafka Streams.
+   *
+   * @throws TopicLayout.TopicLayoutException when the input topics are missing or not co-partitioned
+   */
+  public static Pipeline start(
+      BridgeConfig config,
+      SchemaRegistry registry,
+      ProcessorSupplier<String, CallUpdate, Void, Void> deliver) {
+    TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
+    try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
+      int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
+      LOGGER.info("input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
+    }
+    Topology topology = BridgeTopology.build(topics, config.calls(), deliver);
+    LOGGER.debug("topology {}", topology.describe());
+    KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config));
+    Pipeline pipeline = new Pipeline(streams);
+    streams.setUncaughtExceptionHandler(
+        exception -> {
+          LOGGER.error("stream thread failed; replacing it", exception);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener(
+        (now, before) -> {
+          LOGGER.info("kafka streams state={} previous={}", now, before);
+          if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+            pipeline.stopped.countDown();
+          }
+        });
+    streams.start();
+    return pipeline;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Blocks until Kafka Streams stops; returns true if it stopped in error. */
+  public boolean awaitStop() throws InterruptedException {
+    stopped.await();
+    return streams.state() == KafkaStreams.State.ERROR;
+  }
+
+  /** Waits at most {@code timeout} for Kafka Streams to stop. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    LOGGER.info("closing kafka streams");
+    streams.close(CLOSE_TIMEOUT);
+    stopped.countDown();
+  }
+}
