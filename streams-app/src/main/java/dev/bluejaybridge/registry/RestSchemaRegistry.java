@@ -1,0 +1,329 @@
+package dev.bluejaybridge.registry;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import feign.Feign;
+import feign.FeignException;
+import feign.Request;
+import feign.RetryableException;
+import feign.Retryer;
+import feign.auth.BasicAuthRequestInterceptor;
+import feign.http2client.Http2Client;
+import feign.jackson.JacksonDecoder;
+import feign.jackson.JacksonEncoder;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SchemaRegistry} over the Confluent Schema Registry REST API (also served by Confluent
+ * Cloud, Apicurio's ccompat API, Karapace and Redpanda), on Feign with pooled HTTP/1.1 connections.
+ *
+ * <p>Several base URLs fail over: an I/O error, timeout, HTTP 5xx or 429 moves on to the next URL,
+ * and the URL that last answered is tried first next time. When every URL failed, {@link
+ * RegistryUnavailableException} lists them all. No caching here: wrap in {@link
+ * CachingSchemaRegistry}. Only Avro schemas without references are supported.
+ */
+public final class RestSchemaRegistry implements SchemaRegistry {
+
+  private static final Logger LOGGER = LoggerFactory.getLogger(RestSchemaRegistry.class);
+  private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@]*@");
+
+  private final List<Endpoint> endpoints;
+  private final AtomicInteger preferred = new AtomicInteger();
+  private final Optional<String> password;
+
+  private record Endpoint(String url, ConfluentApi api) {}
+
+  /**
+   * A client for the registry at {@code baseUrls} (tried in order).
+   *
+   * @param baseUrls http(s) URLs, e.g. {@code http://registry:8081}; no credentials in them
+   * @param basicAuth {@code user:password} for HTTP basic authentication, if the registry needs it
+   * @param timeout the connect timeout and the timeout of each request
+   * @throws IllegalArgumentException if a URL, the basic auth or the timeout is invalid
+   */
+  public RestSchemaRegistry(List<String> baseUrls, Optional<String> basicAuth, Duration timeout) {
+    Objects.requireNonNull(baseUrls, "baseUrls");
+    Objects.requireNonNull(basicAuth, "basicAuth");
+    Objects.requireNonNull(timeout, "timeout");
+    if (baseUrls.isEmpty()) {
+      throw new IllegalArgumentException("at least one schema registry URL is needed");
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("schema registry timeout must be positive: " + timeout);
+    }
+    List<String> urls = baseUrls.stream().map(RestSchemaRegistry::checkedBaseUrl).toList();
+
+    Optional<BasicAuthRequestInterceptor> auth = Optional.empty();
+    Optional<String> secret = Optional.empty();
+    if (basicAuth.isPresent()) {
+      String userInfo = basicAuth.get();
+      int colon = userInfo.indexOf(':');
+      if (colon < 0) {
+        // Do not echo the value: it may be a password pasted alone.
+        throw new IllegalArgumentException("schema registry basic auth must be 'user:password'");
+      }
+      String user = userInfo.substring(0, colon);
+      String pass = userInfo.substring(colon + 1);
+      auth = Optional.of(new BasicAuthRequestInterceptor(user, pass, StandardCharsets.UTF_8));
+      secret = pass.isEmpty() ? Optional.empty() : Optional.of(pass);
+    }
+    this.password = secret;
+
+    ObjectMapper mapper =
+        new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    // Redirect.NEVER and this connect timeout match the Options below, so Http2Client keeps using
+    // this one client (and its connection pool) instead of building another per request.
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(timeout)
+            .build();
+    Http2Client client = new Http2Client(http);
+    Request.Options options = new Request.Options(timeout, timeout, false);
+
+    List<Endpoint> built = new ArrayList<>();
+    for (String url : urls) {
+      Feign.Builder builder =
+          Feign.builder()
+              .client(client)
+              .options(options)
+              .encoder(new JacksonEncoder(mapper))
+              .decoder(new JacksonDecoder(mapper))
+              .errorDecoder(new RegistryErrorDecoder(mapper))
+              .retryer(Retryer.NEVER_RETRY);
+      auth.ifPresent(builder::requestInterceptor);
+      built.add(new Endpoint(url, builder.target(ConfluentApi.class, url)));
+    }
+    this.endpoints = List.copyOf(built);
+  }
+
+  @Override
+  public Schema schemaById(int id) {
+    String what = "schema id " + id;
+    ConfluentApi.SchemaResponse response = call(what, api -> api.schemaById(id));
+    if (response == null || response.schema() == null) {
+      throw new RegistryException(what + ": the registry's answer has no schema");
+    }
+    return parse(what, response.schemaType(), response.schema());
+  }
+
+  @Override
+  public int register(String subject, Schema schema) {
+    String what = "registering a schema under subject '" + checkedSubject(subject) + "'";
+    ConfluentApi.SchemaRequest body = new ConfluentApi.SchemaRequest(schema.toString());
+    ConfluentApi.IdResponse response =
+        call(what, api -> api.register(encodePathSegment(subject), body));
+    if (response == null || response.id() == null) {
+      throw new RegistryException(what + ": the registry's answer has no id");
+    }
+    return response.id();
+  }
+
+  @Override
+  public int idOf(String subject, Schema schema) {
+    String what = "schema in subject '" + checkedSubject(subject) + "'";
+    ConfluentApi.SchemaRequest body = new ConfluentApi.SchemaRequest(schema.toString());
+    ConfluentApi.SubjectSchemaResponse response =
+        call(what, api -> api.lookup(encodePathSegment(subject), body));
+    if (response == null || response.id() == null) {
+      throw new RegistryException(what + ": the registry's answer has no id");
+    }
+    return response.id();
+  }
+
+  @Override
+  public RegisteredSchema latest(String subject) {
+    String what = "latest version of subject '" + checkedSubject(subject) + "'";
+    ConfluentApi.SubjectSchemaResponse response =
+        call(what, api -> api.latest(encodePathSegment(subject)));
+    if (response == null
+        || response.id() == null
+        || response.version() == null
+        || response.schema() == null) {
+      throw new RegistryException(what + ": the registry's answer lacks id, version or schema");
+    }
+    return new RegisteredSchema(
+        response.subject() == null ? subject : response.subject(),
+        response.version(),
+        response.id(),
+        parse(what, response.schemaType(), response.schema()));
+  }
+
+  @Override
+  public String toString() {
+    return "RestSchemaRegistry" + endpoints.stream().map(Endpoint::url).toList();
+  }
+
+  /**
+   * Tries each URL, starting with the one that answered last, until one answers. Not found and
+   * permanent errors stop at once: another replica of the same registry would say the same.
+   */
+  private <R> R call(String what, Function<ConfluentApi, R> request) {
+    int first = preferred.get();
+    List<String> failures = new ArrayList<>(endpoints.size());
+    Throwable lastCause = null;
+    for (int i = 0; i < endpoints.size(); i++) {
+      int index = (first + i) % endpoints.size();
+      Endpoint endpoint = endpoints.get(index);
+      String failure;
+      try {
+        R result = request.apply(endpoint.api());
+        if (index != first && preferred.compareAndSet(first, index)) {
+          LOGGER.info("Schema registry failed over url={} operation=\"{}\"", endpoint.url(), what);
+        }
+        return result;
+      } catch (HttpFailure e) {
+        switch (e.kind()) {
+          case NOT_FOUND ->
+              throw new UnknownSchemaException(
+                  redact(what + " not found at " + endpoint.url() + ": " + e.getMessage()),
+                  OptionalInt.of(e.status()),
+                  e.errorCode());
+          case PERMANENT ->
+              throw new RegistryException(
+                  redact(what + " failed at " + endpoint.url() + ": " + e.getMessage()),
+                  OptionalInt.of(e.status()),
+                  e.errorCode());
+          default -> failure = e.getMessage(); // not kept as a cause: its text is not redacted
+        }
+      } catch (RetryableException e) {
+        // I/O error or timeout. Keep only the cause: Feign's exception holds the request, whose
+        // headers carry the credentials.
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        failure = describe(cause);
+        lastCause = e.getCause();
+      } catch (FeignException e) {
+        // Typically an answer that does not parse as JSON: this URL is not a registry.
+        throw new RegistryException(
+            redact(
+                what
+                    + " failed at "
+                    + endpoint.url()
+                    + ": unreadable answer: "
+                    + RegistryErrorDecoder.printable(
+                        describe(e.getCause() == null ? e : e.getCause()))),
+            e.status() > 0 ? OptionalInt.of(e.status()) : OptionalInt.empty(),
+            OptionalInt.empty());
+      }
+      failures.add(endpoint.url() + " -> " + failure);
+      LOGGER.warn(
+          "Schema registry request failed url={} operation=\"{}\" error=\"{}\"",
+          endpoint.url(),
+          what,
+          redact(failure));
+    }
+    throw new RegistryUnavailableException(
+        redact(
+            "schema registry unavailable for " + what + "; tried " + String.join("; ", failures)),
+        lastCause);
+  }
+
+  /** The exception's type and the first message in its cause chain (ConnectException has none). */
+  private static String describe(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        return e.getClass().getSimpleName()
+            + ": "
+            + (t == e ? "" : t.getClass().getSimpleName() + ": ")
+            + t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  private static Schema parse(String what, String schemaType, String json) {
+    if (schemaType != null && !"AVRO".equalsIgnoreCase(schemaType)) {
+      throw new RegistryException(what + " is a " + schemaType + " schema, not AVRO");
+    }
+    try {
+      return new Schema.Parser().parse(json);
+    } catch (SchemaParseException e) {
+      throw new RegistryException(what + ": the registry returned an invalid Avro schema", e);
+    }
+  }
+
+  private String redact(String text) {
+    return password.map(p -> text.replace(p, "****")).orElse(text);
+  }
+
+  private static String checkedSubject(String subject) {
+    if (subject == null || subject.isEmpty()) {
+      throw new IllegalArgumentException("subject must not be empty");
+    }
+    return subject;
+  }
+
+  /**
+   * Percent-encodes {@code segment} for one URL path segment: everything except RFC 3986 unreserved
+   * characters, so '/', '%', '?', '#' and spaces stay inside the segment.
+   */
+  static String encodePathSegment(String segment) {
+    byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 3);
+    for (byte b : bytes) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~') {
+        out.write(c);
+      } else {
+        out.write('%');
+        out.write(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)));
+        out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString(StandardCharsets.US_ASCII);
+  }
+
+  /** Validates a base URL and drops trailing slashes. */
+  static String checkedBaseUrl(String url) {
+    String shown = url == null ? "null" : USER_INFO.matcher(url).replaceFirst("****@");
+    URI uri;
+    try {
+      uri = new URI(Objects.requireNonNull(url, "url").strip());
+    } catch (java.net.URISyntaxException | NullPointerException e) {
+      throw new IllegalArgumentException("invalid schema registry URL '" + shown + "'", e);
+    }
+    String problem = null;
+    if (uri.getScheme() == null
+        || !(uri.getScheme().equalsIgnoreCase("http")
+            || uri.getScheme().equalsIgnoreCase("https"))) {
+      problem = "the scheme must be http or https";
+    } else if (uri.getHost() == null) {
+      problem = "it has no host";
+    } else if (uri.getRawUserInfo() != null) {
+      problem = "credentials in the URL are not supported, use basic auth";
+    } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      problem = "it must not have a query or fragment";
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException("invalid schema registry URL '" + shown + "': " + problem);
+    }
+    String text = uri.toString();
+    while (text.endsWith("/")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return text;
+  }
+}
