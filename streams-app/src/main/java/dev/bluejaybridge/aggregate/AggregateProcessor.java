@@ -29,22 +29,24 @@ import org.slf4j.LoggerFactory;
  * Assembles each call from its records and closes it at the right moment (CONTRACT.md §4).
  *
  * <p>A record costs a constant number of store operations whatever its call's length: one part is
- * appended, the small {@link CallState} is rewritten. Each call has exactly one timer entry, kept at or
- * before the moment the call is due; a wall-clock punctuation reads the timers due by now, in time
- * order, and nothing else. Timers are lazy: a record that pushes a call's deadline later does not move
- * its timer; when the timer fires early, it is moved to the real deadline. So an active call is visited
- * about once per inactivity gap, and an idle partition still closes its calls, because the punctuation
- * runs on wall-clock time, not stream time.
+ * appended, the small {@link CallState} is rewritten. Each call has exactly one timer entry, kept
+ * at or before the moment the call is due; a wall-clock punctuation reads the timers due by now, in
+ * time order, and nothing else. Timers are lazy: a record that pushes a call's deadline later does
+ * not move its timer; when the timer fires early, it is moved to the real deadline. So an active
+ * call is visited about once per inactivity gap, and an idle partition still closes its calls,
+ * because the punctuation runs on wall-clock time, not stream time.
  *
- * <p>A closed call is remembered for {@code call.late-retention}: a late record of a production call
- * reopens it and the whole call closes again after {@code call.end-grace}; a late record of a simulated
- * call is handed on as a {@link LateRecord}.
+ * <p>A closed call is remembered for {@code call.late-retention}: a late record of a production
+ * call reopens it and the whole call closes again after {@code call.end-grace}; a late record of a
+ * simulated call is handed on as a {@link LateRecord}.
  */
 final class AggregateProcessor implements Processor<String, SpecificRecord, String, CallUpdate> {
   /** How often the wall-clock punctuation looks for due calls. */
   static final Duration TICK = Duration.ofMillis(250);
 
-  /** At most this many timers are handled per punctuation, so one tick never holds the thread long. */
+  /**
+   * At most this many timers are handled per punctuation, so one tick never holds the thread long.
+   */
   static final int MAX_TIMERS_PER_TICK = 10_000;
 
   private static final Logger LOGGER = LoggerFactory.getLogger(AggregateProcessor.class);
@@ -150,7 +152,10 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   /** A late record of a production call: the call takes it and closes again after the end grace. */
   private void reopen(CallState state, long now) {
-    LOGGER.debug("late record reopens call call_id={} revision={}", state.getCallId(), state.getRevision() + 1);
+    LOGGER.debug(
+        "late record reopens call call_id={} revision={}",
+        state.getCallId(),
+        state.getRevision() + 1);
     state.setStatus(CallStatus.OPEN);
     state.setRevision(state.getRevision() + 1);
     state.setEndSeenAt(now);
@@ -160,7 +165,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   /** The wall-clock moment an open call is due to close. */
   private long dueAt(CallState state) {
-    long due = Math.min(state.getLastSeenAt() + inactivityGap, state.getFirstSeenAt() + maxDuration);
+    long due =
+        Math.min(state.getLastSeenAt() + inactivityGap, state.getFirstSeenAt() + maxDuration);
     if (state.getEndSeenAt() != null) {
       due = Math.min(due, state.getEndSeenAt() + endGrace);
     }
@@ -175,7 +181,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   private void closeDueCalls(long now) {
     List<Bytes> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = timers.range(Keys.firstTimer(), Keys.timersDueBy(now))) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        timers.range(Keys.firstTimer(), Keys.timersDueBy(now))) {
       while (it.hasNext() && due.size() < MAX_TIMERS_PER_TICK) {
         due.add(it.next().key);
       }
@@ -245,7 +252,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     List<CallEvent> events = new ArrayList<>();
     List<TranscriptTurn> transcript = new ArrayList<>();
     String callId = state.getCallId();
-    try (KeyValueIterator<Bytes, CallPart> it = parts.range(Keys.part(callId, 0), Keys.part(callId, Long.MAX_VALUE))) {
+    try (KeyValueIterator<Bytes, CallPart> it =
+        parts.range(Keys.part(callId, 0), Keys.part(callId, Long.MAX_VALUE))) {
       while (it.hasNext()) {
         Object part = it.next().value.getPart();
         if (part instanceof ToolCall toolCall) {
@@ -279,7 +287,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private void forget(CallState state) {
     String callId = state.getCallId();
     List<Bytes> keys = new ArrayList<>();
-    try (KeyValueIterator<Bytes, CallPart> it = parts.range(Keys.part(callId, 0), Keys.part(callId, Long.MAX_VALUE))) {
+    try (KeyValueIterator<Bytes, CallPart> it =
+        parts.range(Keys.part(callId, 0), Keys.part(callId, Long.MAX_VALUE))) {
       it.forEachRemaining((KeyValue<Bytes, CallPart> entry) -> keys.add(entry.key));
     }
     keys.forEach(parts::delete);

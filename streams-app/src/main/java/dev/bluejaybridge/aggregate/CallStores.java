@@ -18,14 +18,14 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li>{@value #CALLS}: call_id → {@link CallState}, the small fixed-size summary of each call;
- *   <li>{@value #PARTS}: (call_id, seq) → {@link CallPart}, one entry per record, so a record costs one
- *       write whatever the length of its call;
- *   <li>{@value #TIMERS}: (due time, call_id) → nothing, one entry per call, so that finding the calls
- *       due to close reads only those.
+ *   <li>{@value #PARTS}: (call_id, seq) → {@link CallPart}, one entry per record, so a record costs
+ *       one write whatever the length of its call;
+ *   <li>{@value #TIMERS}: (due time, call_id) → nothing, one entry per call, so that finding the
+ *       calls due to close reads only those.
  * </ul>
  *
- * State values use Avro's single-object encoding (schema fingerprint + binary), so a later version of
- * the app can tell which schema wrote them.
+ * State values use Avro's single-object encoding (schema fingerprint + binary), so a later version
+ * of the app can tell which schema wrote them.
  */
 public final class CallStores {
   public static final String CALLS = "call-state";

@@ -6,25 +6,32 @@ import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Binary keys of the part and timer stores, laid out so that RocksDB's byte order does the work: a
- * call's parts are one contiguous range in arrival order, and timers are ordered by due time, so that a
- * punctuation reads only the timers that are due.
+ * call's parts are one contiguous range in arrival order, and timers are ordered by due time, so
+ * that a punctuation reads only the timers that are due.
  */
 final class Keys {
   private Keys() {}
 
-  /** {@code [int length][call_id UTF-8][long seq]}: the length prefix keeps one call's range apart. */
+  /**
+   * {@code [int length][call_id UTF-8][long seq]}: the length prefix keeps one call's range apart.
+   */
   static Bytes part(String callId, long seq) {
     byte[] id = callId.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(4 + id.length + 8).putInt(id.length).put(id).putLong(seq).array());
+    return Bytes.wrap(
+        ByteBuffer.allocate(4 + id.length + 8).putInt(id.length).put(id).putLong(seq).array());
   }
 
-  /** {@code [long dueAt][call_id UTF-8]}; due times are never negative, so byte order is time order. */
+  /**
+   * {@code [long dueAt][call_id UTF-8]}; due times are never negative, so byte order is time order.
+   */
   static Bytes timer(long dueAt, String callId) {
     byte[] id = callId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(dueAt).put(id).array());
   }
 
-  /** The inclusive upper bound of every timer due at or before {@code now} (call ids are not empty). */
+  /**
+   * The inclusive upper bound of every timer due at or before {@code now} (call ids are not empty).
+   */
   static Bytes timersDueBy(long now) {
     return Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
   }

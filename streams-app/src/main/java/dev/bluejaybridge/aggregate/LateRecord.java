@@ -7,5 +7,6 @@ import org.apache.avro.specific.SpecificRecord;
  * simulation result, so the call cannot be sent again; the delivery stage dead-letters it as {@code
  * late}.
  */
-public record LateRecord(String callId, String simulationResultId, SpecificRecord record, long receivedAt)
+public record LateRecord(
+    String callId, String simulationResultId, SpecificRecord record, long receivedAt)
     implements CallUpdate {}

@@ -5,8 +5,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The one entry point of the jar. Exit codes: 0 success, 2 usage or configuration error (every problem
- * listed), 1 runtime failure.
+ * The one entry point of the jar. Exit codes: 0 success, 2 usage or configuration error (every
+ * problem listed), 1 runtime failure.
  */
 @Command(
     name = "bluejay-bridge",

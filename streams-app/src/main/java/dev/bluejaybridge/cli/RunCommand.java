@@ -30,7 +30,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--config"},
       paramLabel = "FILE",
-      description = "Properties file with the settings (see README); optional if all come from the environment.")
+      description =
+          "Properties file with the settings (see README); optional if all come from the environment.")
   Path config;
 
   @Override

@@ -64,7 +64,11 @@ public record BridgeConfig(
     /** The defaults of CONTRACT.md §2. */
     public static Calls defaults() {
       return new Calls(
-          Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofHours(4), Duration.ofHours(1), 10_000);
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(5),
+          Duration.ofHours(4),
+          Duration.ofHours(1),
+          10_000);
     }
   }
 

@@ -111,7 +111,9 @@ public final class ConfigLoader {
     return result;
   }
 
-  /** Maps {@code BRIDGE_*} variables onto keys; {@code BRIDGE_KAFKA_A_B} becomes {@code kafka.a.b}. */
+  /**
+   * Maps {@code BRIDGE_*} variables onto keys; {@code BRIDGE_KAFKA_A_B} becomes {@code kafka.a.b}.
+   */
   static Map<String, String> fromEnvironment(Map<String, String> env, List<String> problems) {
     Map<String, String> byEnvName = new TreeMap<>();
     DEFAULTS.keySet().forEach(key -> byEnvName.put(envName(key), key));
@@ -122,7 +124,9 @@ public final class ConfigLoader {
             result.put("bluejay.api-key", value);
           } else if (name.startsWith(ENV_PREFIX + "KAFKA_")) {
             String kafkaKey =
-                name.substring((ENV_PREFIX + "KAFKA_").length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                name.substring((ENV_PREFIX + "KAFKA_").length())
+                    .toLowerCase(Locale.ROOT)
+                    .replace('_', '.');
             result.put("kafka." + kafkaKey, value);
           } else if (name.startsWith(ENV_PREFIX)) {
             String key = byEnvName.get(name);
@@ -150,13 +154,16 @@ public final class ConfigLoader {
     BridgeConfig.Kafka kafka = kafka();
     BridgeConfig.Registry registry =
         new BridgeConfig.Registry(
-            required("schema.registry.url"), optional("schema.registry.basic-auth").map(Secret::of));
-    registry.basicAuth().ifPresent(
-        auth -> {
-          if (!auth.reveal().contains(":")) {
-            problems.add("schema.registry.basic-auth: must be user:password");
-          }
-        });
+            required("schema.registry.url"),
+            optional("schema.registry.basic-auth").map(Secret::of));
+    registry
+        .basicAuth()
+        .ifPresent(
+            auth -> {
+              if (!auth.reveal().contains(":")) {
+                problems.add("schema.registry.basic-auth: must be user:password");
+              }
+            });
     BridgeConfig.Topics topics =
         new BridgeConfig.Topics(
             topic("topics.tool-calls"),
@@ -292,7 +299,10 @@ public final class ConfigLoader {
     try {
       return parser.apply(text);
     } catch (RuntimeException e) {
-      String message = e instanceof NumberFormatException ? "'" + text + "' is not a whole number" : e.getMessage();
+      String message =
+          e instanceof NumberFormatException
+              ? "'" + text + "' is not a whole number"
+              : e.getMessage();
       problems.add(key + ": " + message);
       return fallback;
     }

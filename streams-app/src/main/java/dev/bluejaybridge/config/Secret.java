@@ -2,7 +2,9 @@ package dev.bluejaybridge.config;
 
 import java.util.Objects;
 
-/** A value that must never be printed: {@link #toString()} masks it. Read it with {@link #reveal()}. */
+/**
+ * A value that must never be printed: {@link #toString()} masks it. Read it with {@link #reveal()}.
+ */
 public final class Secret {
   private final String value;
 

@@ -37,7 +37,12 @@ public final class InputDlq {
     return List.of(record);
   }
 
-  static void log(Logger logger, ErrorHandlerContext context, String reason, Exception exception, String dlqTopic) {
+  static void log(
+      Logger logger,
+      ErrorHandlerContext context,
+      String reason,
+      Exception exception,
+      String dlqTopic) {
     logger.warn(
         "input record dead-lettered reason={} topic={} partition={} offset={} dlq={} error=\"{}\"",
         reason,

@@ -11,13 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A record that cannot be decoded goes to the input DLQ with its reason and processing continues. The
- * exception: a registry failure other than "unknown schema id" (unreachable, refused credentials) is not
- * the record's fault, so the stream thread fails, is replaced, and reads the record again from the last
- * commit.
+ * A record that cannot be decoded goes to the input DLQ with its reason and processing continues.
+ * The exception: a registry failure other than "unknown schema id" (unreachable, refused
+ * credentials) is not the record's fault, so the stream thread fails, is replaced, and reads the
+ * record again from the last commit.
  */
 public final class InputDlqDeserializationHandler implements DeserializationExceptionHandler {
-  private static final Logger LOGGER = LoggerFactory.getLogger(InputDlqDeserializationHandler.class);
+  private static final Logger LOGGER =
+      LoggerFactory.getLogger(InputDlqDeserializationHandler.class);
   private String dlqTopic;
 
   @Override

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A record that fails validation (a {@link PoisonRecordException}) or processing goes to the input DLQ
- * with its reason, and the stream thread carries on with the next record.
+ * A record that fails validation (a {@link PoisonRecordException}) or processing goes to the input
+ * DLQ with its reason, and the stream thread carries on with the next record.
  */
 public final class InputDlqProcessingHandler implements ProcessingExceptionHandler {
   private static final Logger LOGGER = LoggerFactory.getLogger(InputDlqProcessingHandler.class);
@@ -21,7 +21,8 @@ public final class InputDlqProcessingHandler implements ProcessingExceptionHandl
   }
 
   @Override
-  public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+  public Response handleError(
+      ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
     String reason;
     if (exception instanceof PoisonRecordException poison) {
       reason = poison.reason();
@@ -36,7 +37,11 @@ public final class InputDlqProcessingHandler implements ProcessingExceptionHandl
     }
     if (record == null && context.sourceRawValue() == null) {
       // A punctuation failed: there is no input record to dead-letter.
-      LOGGER.error("punctuation failed node={} task={}", context.processorNodeId(), context.taskId(), exception);
+      LOGGER.error(
+          "punctuation failed node={} task={}",
+          context.processorNodeId(),
+          context.taskId(),
+          exception);
       return Response.resume();
     }
     InputDlq.log(LOGGER, context, reason, exception, dlqTopic);

@@ -1,10 +1,10 @@
 package dev.bluejaybridge.errors;
 
 /**
- * An input record that can never be processed: thrown by a processor before it changes any state, and
- * turned into an input dead-letter record by {@link InputDlqProcessingHandler}, which writes {@link
- * #reason()} as the {@code bridge.error.reason} header. No stack trace is captured: the reason and
- * message say everything, and poison can arrive in bulk.
+ * An input record that can never be processed: thrown by a processor before it changes any state,
+ * and turned into an input dead-letter record by {@link InputDlqProcessingHandler}, which writes
+ * {@link #reason()} as the {@code bridge.error.reason} header. No stack trace is captured: the
+ * reason and message say everything, and poison can arrive in bulk.
  */
 public final class PoisonRecordException extends RuntimeException {
   private final String reason;

@@ -35,7 +35,9 @@ public final class BridgeTopology {
       ProcessorSupplier<String, CallUpdate, Void, Void> deliver) {
     Topology topology = new Topology();
     String[] sources = {
-      source(topology, topics.toolCalls()), source(topology, topics.events()), source(topology, topics.transcripts())
+      source(topology, topics.toolCalls()),
+      source(topology, topics.events()),
+      source(topology, topics.transcripts())
     };
     topology.addProcessor(VALIDATE, Aggregation.validate(), sources);
     topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls), VALIDATE);
@@ -49,7 +51,10 @@ public final class BridgeTopology {
     topology.addSource(
         AutoOffsetReset.earliest(),
         name,
-        new OccurredAtExtractor(), topic.key().deserializer(), topic.value().deserializer(), topic.name());
+        new OccurredAtExtractor(),
+        topic.key().deserializer(),
+        topic.value().deserializer(),
+        topic.name());
     return name;
   }
 }

@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running pipeline: checks the topic layout, builds the topology and runs Kafka Streams. {@code run},
- * the integration tests and the demo all start it through {@link #start}, so they run the same thing.
+ * The running pipeline: checks the topic layout, builds the topology and runs Kafka Streams. {@code
+ * run}, the integration tests and the demo all start it through {@link #start}, so they run the
+ * same thing.
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(Pipeline.class);
@@ -35,7 +36,8 @@ public final class Pipeline implements AutoCloseable {
   /**
    * Checks the input topics, then starts Kafka Streams.
    *
-   * @throws TopicLayout.TopicLayoutException when the input topics are missing or not co-partitioned
+   * @throws TopicLayout.TopicLayoutException when the input topics are missing or not
+   *     co-partitioned
    */
   public static Pipeline start(
       BridgeConfig config,
@@ -44,7 +46,8 @@ public final class Pipeline implements AutoCloseable {
     TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
       int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
-      LOGGER.info("input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
+      LOGGER.info(
+          "input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
     }
     Topology topology = BridgeTopology.build(topics, config.calls(), deliver);
     LOGGER.debug("topology {}", topology.describe());

@@ -6,7 +6,9 @@ import dev.bluejaybridge.errors.InputDlqProcessingHandler;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 
-/** The Kafka Streams configuration: every {@code kafka.*} key, plus the error handling we rely on. */
+/**
+ * The Kafka Streams configuration: every {@code kafka.*} key, plus the error handling we rely on.
+ */
 public final class StreamsProperties {
   private StreamsProperties() {}
 

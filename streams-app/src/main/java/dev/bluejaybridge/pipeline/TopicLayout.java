@@ -41,16 +41,22 @@ public final class TopicLayout {
     for (String topic : topics) {
       try {
         counts.put(
-            topic, futures.get(topic).get(timeout.toMillis(), TimeUnit.MILLISECONDS).partitions().size());
+            topic,
+            futures.get(topic).get(timeout.toMillis(), TimeUnit.MILLISECONDS).partitions().size());
       } catch (ExecutionException e) {
         if (e.getCause() instanceof UnknownTopicOrPartitionException) {
           missing.add(topic);
         } else {
-          throw new TopicLayoutException("cannot describe topic " + topic + ": " + e.getCause().getMessage());
+          throw new TopicLayoutException(
+              "cannot describe topic " + topic + ": " + e.getCause().getMessage());
         }
       } catch (TimeoutException e) {
         throw new TopicLayoutException(
-            "cannot describe topic " + topic + " within " + timeout.toMillis() + " ms: is Kafka reachable?");
+            "cannot describe topic "
+                + topic
+                + " within "
+                + timeout.toMillis()
+                + " ms: is Kafka reachable?");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new TopicLayoutException("interrupted while describing topic " + topic);
@@ -61,7 +67,13 @@ public final class TopicLayout {
     }
     if (counts.values().stream().distinct().count() > 1) {
       StringBuilder listing = new StringBuilder();
-      counts.forEach((topic, count) -> listing.append(listing.isEmpty() ? "" : ", ").append(topic).append('=').append(count));
+      counts.forEach(
+          (topic, count) ->
+              listing
+                  .append(listing.isEmpty() ? "" : ", ")
+                  .append(topic)
+                  .append('=')
+                  .append(count));
       throw new TopicLayoutException(
           "input topics must have the same number of partitions (records of one call must meet in one"
               + " task), but they have: "

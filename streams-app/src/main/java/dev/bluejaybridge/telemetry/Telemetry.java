@@ -3,8 +3,8 @@ package dev.bluejaybridge.telemetry;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The fields every telemetry record has (CONTRACT.md §3), read the same way from the three generated
- * classes, which share no interface.
+ * The fields every telemetry record has (CONTRACT.md §3), read the same way from the three
+ * generated classes, which share no interface.
  */
 public final class Telemetry {
   private Telemetry() {}

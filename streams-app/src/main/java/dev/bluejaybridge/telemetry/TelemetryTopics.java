@@ -20,9 +20,13 @@ public record TelemetryTopics(
       BridgeConfig.Topics names, SchemaRegistry registry, boolean autoRegister) {
     return new TelemetryTopics(
         new Topic<>(
-            names.toolCalls(), Serdes.String(), AvroSerdes.serde(registry, ToolCall.class, autoRegister)),
+            names.toolCalls(),
+            Serdes.String(),
+            AvroSerdes.serde(registry, ToolCall.class, autoRegister)),
         new Topic<>(
-            names.events(), Serdes.String(), AvroSerdes.serde(registry, CallEvent.class, autoRegister)),
+            names.events(),
+            Serdes.String(),
+            AvroSerdes.serde(registry, CallEvent.class, autoRegister)),
         new Topic<>(
             names.transcripts(),
             Serdes.String(),

@@ -8,9 +8,10 @@ import dev.bluejaybridge.errors.PoisonRecordException;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The checks of CONTRACT.md §3 that a decoded record must pass before it joins its call: a key equal to
- * its non-empty {@code call_id}, offsets that are not negative, JSON text that parses (and is an object
- * where one is required). A failure is a {@link PoisonRecordException} with a stable reason.
+ * The checks of CONTRACT.md §3 that a decoded record must pass before it joins its call: a key
+ * equal to its non-empty {@code call_id}, offsets that are not negative, JSON text that parses (and
+ * is an object where one is required). A failure is a {@link PoisonRecordException} with a stable
+ * reason.
  */
 public final class TelemetryValidator {
   private static final ObjectMapper JSON =
@@ -81,7 +82,8 @@ public final class TelemetryValidator {
     JsonNode node = parseOrThrow(field, text);
     if (node != null && !node.isObject()) {
       throw new PoisonRecordException(
-          "invalid-json", field + " must be a JSON object, not " + node.getNodeType().name().toLowerCase());
+          "invalid-json",
+          field + " must be a JSON object, not " + node.getNodeType().name().toLowerCase());
     }
   }
 

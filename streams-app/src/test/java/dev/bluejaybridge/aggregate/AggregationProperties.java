@@ -22,9 +22,9 @@ import net.jqwik.api.constraints.IntRange;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * For random interleavings of many calls' records over the three topics, with wall-clock time moving
- * in between (so that some calls close early and take late records), every call ends up holding exactly
- * its own records: none lost, none duplicated, none from another call.
+ * For random interleavings of many calls' records over the three topics, with wall-clock time
+ * moving in between (so that some calls close early and take late records), every call ends up
+ * holding exactly its own records: none lost, none duplicated, none from another call.
  */
 class AggregationProperties {
 
@@ -49,14 +49,23 @@ class AggregationProperties {
         long offset = random.nextInt(5_000);
         SpecificRecord record =
             switch (random.nextInt(3)) {
-              case 0 -> Telemetry.toolCall(callId, token, offset).setSimulationResultId(simulationId).build();
-              case 1 -> Telemetry.event(callId, token, offset)
-                  .setSimulationResultId(simulationId)
-                  .setEndsCall(random.nextInt(8) == 0)
-                  .build();
-              default -> Telemetry.turn(callId, random.nextBoolean() ? Speaker.AGENT : Speaker.USER, token, offset)
-                  .setSimulationResultId(simulationId)
-                  .build();
+              case 0 ->
+                  Telemetry.toolCall(callId, token, offset)
+                      .setSimulationResultId(simulationId)
+                      .build();
+              case 1 ->
+                  Telemetry.event(callId, token, offset)
+                      .setSimulationResultId(simulationId)
+                      .setEndsCall(random.nextInt(8) == 0)
+                      .build();
+              default ->
+                  Telemetry.turn(
+                          callId,
+                          random.nextBoolean() ? Speaker.AGENT : Speaker.USER,
+                          token,
+                          offset)
+                      .setSimulationResultId(simulationId)
+                      .build();
             };
         stream.add(record);
       }
@@ -77,13 +86,17 @@ class AggregationProperties {
         received.put(call.callId(), tokens(call));
       }
       for (LateRecord late : driver.lateRecords()) {
-        assertThat(simulationIds.get(late.callId())).as("only simulated calls hand on late records").isNotNull();
+        assertThat(simulationIds.get(late.callId()))
+            .as("only simulated calls hand on late records")
+            .isNotNull();
         received.get(late.callId()).add(token(late.record()));
       }
       assertThat(received.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
       expected.forEach(
           (callId, tokens) ->
-              assertThat(received.get(callId)).as(callId).containsExactlyInAnyOrderElementsOf(tokens));
+              assertThat(received.get(callId))
+                  .as(callId)
+                  .containsExactlyInAnyOrderElementsOf(tokens));
       assertThat(driver.inputDlq.isEmpty()).isTrue();
     }
   }

@@ -27,19 +27,25 @@ class AggregationTopologyTest {
       assertThat(driver.closedCalls()).as("still inside call.end-grace=5s").isEmpty();
 
       driver.advanceWallClock(Duration.ofMillis(1_000));
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.callId()).isEqualTo("c1");
-        assertThat(call.reason()).isEqualTo(CloseReason.END_OF_CALL);
-        assertThat(call.toolCalls()).extracting(ToolCall::getName).containsExactly("lookup_order");
-        assertThat(call.events()).extracting(CallEvent::getEndsCall).containsExactly(true);
-      });
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.callId()).isEqualTo("c1");
+                assertThat(call.reason()).isEqualTo(CloseReason.END_OF_CALL);
+                assertThat(call.toolCalls())
+                    .extracting(ToolCall::getName)
+                    .containsExactly("lookup_order");
+                assertThat(call.events()).extracting(CallEvent::getEndsCall).containsExactly(true);
+              });
     }
   }
 
   @Test
   void closesCallAfterInactivityWithNoFurtherRecordsOnAnyPartition() {
     try (PipelineDriver driver = PipelineDriver.create()) {
-      driver.transcripts.pipeInput("c1", turn("c1", Speaker.AGENT, "Hello, how can I help?", 0).build());
+      driver.transcripts.pipeInput(
+          "c1", turn("c1", Speaker.AGENT, "Hello, how can I help?", 0).build());
       driver.toolCalls.pipeInput("c1", toolCall("c1", "lookup_order", 2_000).build());
 
       // Only wall-clock time moves: no record on any topic, so stream time stands still.
@@ -47,10 +53,13 @@ class AggregationTopologyTest {
       assertThat(driver.closedCalls()).isEmpty();
 
       driver.advanceWallClock(Duration.ofMillis(1_300));
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.reason()).isEqualTo(CloseReason.INACTIVITY);
-        assertThat(call.size()).isEqualTo(2);
-      });
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.reason()).isEqualTo(CloseReason.INACTIVITY);
+                assertThat(call.size()).isEqualTo(2);
+              });
     }
   }
 
@@ -65,7 +74,8 @@ class AggregationTopologyTest {
       assertThat(driver.closedCalls()).isEmpty();
 
       driver.advanceWallClock(Duration.ofSeconds(11));
-      assertThat(driver.closedCalls()).singleElement()
+      assertThat(driver.closedCalls())
+          .singleElement()
           .satisfies(call -> assertThat(call.toolCalls()).hasSize(2));
     }
   }
@@ -82,10 +92,13 @@ class AggregationTopologyTest {
       driver.toolCalls.pipeInput("c1", toolCall("c1", "tick", 110_000).build());
       driver.advanceWallClock(Duration.ofSeconds(10));
 
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.reason()).isEqualTo(CloseReason.MAX_DURATION);
-        assertThat(call.toolCalls()).hasSize(12);
-      });
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.reason()).isEqualTo(CloseReason.MAX_DURATION);
+                assertThat(call.toolCalls()).hasSize(12);
+              });
     }
   }
 
@@ -105,9 +118,15 @@ class AggregationTopologyTest {
       driver.advanceWallClock(Duration.ofSeconds(6));
 
       ClosedCall call = driver.closedCalls().get(0);
-      assertThat(call.toolCalls()).extracting(ToolCall::getName).containsExactly("first", "tie-a", "tie-b", "third");
-      assertThat(call.events()).extracting(CallEvent::getTitle).containsExactly("earlier", "later", "call ended");
-      assertThat(call.transcript()).extracting(TranscriptTurn::getUtterance).containsExactly("hi", "thanks");
+      assertThat(call.toolCalls())
+          .extracting(ToolCall::getName)
+          .containsExactly("first", "tie-a", "tie-b", "third");
+      assertThat(call.events())
+          .extracting(CallEvent::getTitle)
+          .containsExactly("earlier", "later", "call ended");
+      assertThat(call.transcript())
+          .extracting(TranscriptTurn::getUtterance)
+          .containsExactly("hi", "thanks");
     }
   }
 
@@ -127,7 +146,9 @@ class AggregationTopologyTest {
       ClosedCall again = driver.closedCalls().get(1);
       assertThat(again.reason()).isEqualTo(CloseReason.LATE_RECORDS);
       assertThat(again.revision()).isEqualTo(1);
-      assertThat(again.toolCalls()).extracting(ToolCall::getName).containsExactly("lookup_order", "send_receipt");
+      assertThat(again.toolCalls())
+          .extracting(ToolCall::getName)
+          .containsExactly("lookup_order", "send_receipt");
       assertThat(again.events()).hasSize(1);
     }
   }
@@ -135,21 +156,29 @@ class AggregationTopologyTest {
   @Test
   void lateRecordOfSimulatedCallIsHandedOnAsLateAndNotResent() {
     try (PipelineDriver driver = PipelineDriver.create()) {
-      driver.toolCalls.pipeInput("s1", toolCall("s1", "book", 1_000).setSimulationResultId("13062").build());
+      driver.toolCalls.pipeInput(
+          "s1", toolCall("s1", "book", 1_000).setSimulationResultId("13062").build());
       driver.events.pipeInput("s1", endOfCall("s1", 9_000).setSimulationResultId("13062").build());
       driver.advanceWallClock(Duration.ofSeconds(6));
 
-      driver.toolCalls.pipeInput("s1", toolCall("s1", "straggler", 8_500).setSimulationResultId("13062").build());
+      driver.toolCalls.pipeInput(
+          "s1", toolCall("s1", "straggler", 8_500).setSimulationResultId("13062").build());
       driver.advanceWallClock(Duration.ofMinutes(1));
 
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.simulated()).isTrue();
-        assertThat(call.simulationResultId()).isEqualTo("13062");
-      });
-      assertThat(driver.lateRecords()).singleElement().satisfies(late -> {
-        assertThat(late.simulationResultId()).isEqualTo("13062");
-        assertThat(((ToolCall) late.record()).getName()).isEqualTo("straggler");
-      });
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.simulated()).isTrue();
+                assertThat(call.simulationResultId()).isEqualTo("13062");
+              });
+      assertThat(driver.lateRecords())
+          .singleElement()
+          .satisfies(
+              late -> {
+                assertThat(late.simulationResultId()).isEqualTo("13062");
+                assertThat(((ToolCall) late.record()).getName()).isEqualTo("straggler");
+              });
     }
   }
 
@@ -157,12 +186,17 @@ class AggregationTopologyTest {
   void anotherCallsNewerRecordsNeverMakeARecordLate() {
     try (PipelineDriver driver = PipelineDriver.create()) {
       // c2's records are an hour ahead in event time; c1's are still on time.
-      driver.toolCalls.pipeInput("c2", toolCall("c2", "x", 0).setOccurredAt(PipelineDriver.START.plusSeconds(3_600)).build());
-      driver.toolCalls.pipeInput("c1", toolCall("c1", "y", 0).setOccurredAt(PipelineDriver.START).build());
+      driver.toolCalls.pipeInput(
+          "c2",
+          toolCall("c2", "x", 0).setOccurredAt(PipelineDriver.START.plusSeconds(3_600)).build());
+      driver.toolCalls.pipeInput(
+          "c1", toolCall("c1", "y", 0).setOccurredAt(PipelineDriver.START).build());
       driver.advanceWallClock(Duration.ofSeconds(31));
 
       assertThat(driver.lateRecords()).isEmpty();
-      assertThat(driver.closedCalls()).extracting(ClosedCall::callId).containsExactlyInAnyOrder("c1", "c2");
+      assertThat(driver.closedCalls())
+          .extracting(ClosedCall::callId)
+          .containsExactlyInAnyOrder("c1", "c2");
       assertThat(driver.closedCalls()).allSatisfy(call -> assertThat(call.revision()).isZero());
     }
   }
@@ -187,14 +221,19 @@ class AggregationTopologyTest {
   @Test
   void keepsSimulationResultAndAgentIdsOfTheCall() {
     try (PipelineDriver driver = PipelineDriver.create()) {
-      driver.transcripts.pipeInput("s9", turn("s9", Speaker.USER, "hi", 0).setAgentId("agent-7").build());
-      driver.toolCalls.pipeInput("s9", toolCall("s9", "book", 100).setSimulationResultId("42").build());
+      driver.transcripts.pipeInput(
+          "s9", turn("s9", Speaker.USER, "hi", 0).setAgentId("agent-7").build());
+      driver.toolCalls.pipeInput(
+          "s9", toolCall("s9", "book", 100).setSimulationResultId("42").build());
       driver.advanceWallClock(Duration.ofSeconds(31));
 
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.agentId()).isEqualTo("agent-7");
-        assertThat(call.simulationResultId()).isEqualTo("42");
-      });
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.agentId()).isEqualTo("agent-7");
+                assertThat(call.simulationResultId()).isEqualTo("42");
+              });
     }
   }
 }

@@ -16,11 +16,14 @@ class KeysProperties {
   void timersSortByDueTimeWhateverTheCallIds(
       @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long a,
       @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long b,
-      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40) String idA,
-      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40) String idB) {
+      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40)
+          String idA,
+      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40)
+          String idB) {
     int byTime = Long.compare(a, b);
     if (byTime != 0) {
-      assertThat(Integer.signum(Keys.timer(a, idA).compareTo(Keys.timer(b, idB)))).isEqualTo(byTime);
+      assertThat(Integer.signum(Keys.timer(a, idA).compareTo(Keys.timer(b, idB))))
+          .isEqualTo(byTime);
     }
     assertThat(Keys.timerDueAt(Keys.timer(a, idA))).isEqualTo(a);
     assertThat(Keys.timerCallId(Keys.timer(a, idA))).isEqualTo(idA);
@@ -30,7 +33,8 @@ class KeysProperties {
   void aTimerIsWithinTheDueRangeExactlyWhenDue(
       @ForAll @LongRange(min = 0, max = 1L << 50) long dueAt,
       @ForAll @LongRange(min = 0, max = 1L << 50) long now,
-      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40) String id) {
+      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 40)
+          String id) {
     boolean inRange =
         Keys.timer(dueAt, id).compareTo(Keys.firstTimer()) >= 0
             && Keys.timer(dueAt, id).compareTo(Keys.timersDueBy(now)) <= 0;
@@ -39,8 +43,10 @@ class KeysProperties {
 
   @Property
   void aCallsPartsAreOneRangeInArrivalOrder(
-      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 30) String id,
-      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 30) String other,
+      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 30)
+          String id,
+      @ForAll @AlphaChars @NumericChars @Chars({'-', 'ü', '/'}) @StringLength(min = 1, max = 30)
+          String other,
       @ForAll @LongRange(min = 0, max = 1L << 40) long seq,
       @ForAll @LongRange(min = 0, max = 1L << 40) long otherSeq) {
     if (!id.equals(other)) {

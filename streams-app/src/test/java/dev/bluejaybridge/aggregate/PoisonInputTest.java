@@ -20,7 +20,9 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
-/** Each kind of poison reaches the input DLQ with its reason, and the next good record still counts. */
+/**
+ * Each kind of poison reaches the input DLQ with its reason, and the next good record still counts.
+ */
 class PoisonInputTest {
 
   private static void assertPoison(String expectedReason, Consumer<PipelineDriver> pipePoison) {
@@ -41,18 +43,23 @@ class PoisonInputTest {
   }
 
   /**
-   * Values that cannot be decoded. TopologyTestDriver does not surface the dead-letter records Kafka
-   * Streams writes for deserialization errors (they do reach the topic on a real broker: see
-   * PipelineIT), so here: the record is skipped, the pipeline goes on, and the reason it would carry is
-   * the one the handler gives the deserializer's exception (InputDlqHandlersTest checks the record).
+   * Values that cannot be decoded. TopologyTestDriver does not surface the dead-letter records
+   * Kafka Streams writes for deserialization errors (they do reach the topic on a real broker: see
+   * PipelineIT), so here: the record is skipped, the pipeline goes on, and the reason it would
+   * carry is the one the handler gives the deserializer's exception (InputDlqHandlersTest checks
+   * the record).
    */
-  private static void assertUndecodable(String expectedReason, String topic, java.util.function.Function<PipelineDriver, byte[]> bytes) {
+  private static void assertUndecodable(
+      String expectedReason,
+      String topic,
+      java.util.function.Function<PipelineDriver, byte[]> bytes) {
     try (PipelineDriver driver = PipelineDriver.create()) {
       byte[] value = bytes.apply(driver);
       Throwable error =
           org.assertj.core.api.Assertions.catchThrowable(
               () -> deserializerOf(driver, topic).deserialize(topic, value));
-      assertThat(dev.bluejaybridge.errors.InputDlqDeserializationHandler.reason((Exception) error)).isEqualTo(expectedReason);
+      assertThat(dev.bluejaybridge.errors.InputDlqDeserializationHandler.reason((Exception) error))
+          .isEqualTo(expectedReason);
 
       driver.raw(topic).pipeInput("c1", value);
       driver.toolCalls.pipeInput("good", toolCall("good", "after-poison", 0).build());
@@ -62,7 +69,8 @@ class PoisonInputTest {
     }
   }
 
-  private static org.apache.kafka.common.serialization.Deserializer<?> deserializerOf(PipelineDriver driver, String topic) {
+  private static org.apache.kafka.common.serialization.Deserializer<?> deserializerOf(
+      PipelineDriver driver, String topic) {
     return switch (topic) {
       case "calls.tool-calls" -> driver.topics.toolCalls().value().deserializer();
       case "calls.events" -> driver.topics.events().value().deserializer();
@@ -77,7 +85,10 @@ class PoisonInputTest {
 
   @Test
   void bytesWithoutTheMagicByte() {
-    assertUndecodable("bad-magic-byte", "calls.tool-calls", d -> "{\"json\":true}".getBytes(StandardCharsets.UTF_8));
+    assertUndecodable(
+        "bad-magic-byte",
+        "calls.tool-calls",
+        d -> "{\"json\":true}".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -97,7 +108,12 @@ class PoisonInputTest {
         "truncated",
         "calls.tool-calls",
         d -> {
-          byte[] good = d.topics.toolCalls().value().serializer().serialize("calls.tool-calls", toolCall("c1", "x", 0).build());
+          byte[] good =
+              d.topics
+                  .toolCalls()
+                  .value()
+                  .serializer()
+                  .serialize("calls.tool-calls", toolCall("c1", "x", 0).build());
           return Arrays.copyOf(good, good.length - 6);
         });
   }
@@ -107,7 +123,12 @@ class PoisonInputTest {
     assertUndecodable(
         "schema-mismatch",
         "calls.tool-calls",
-        d -> d.topics.events().value().serializer().serialize("calls.tool-calls", event("c1", "oops", 0).build()));
+        d ->
+            d.topics
+                .events()
+                .value()
+                .serializer()
+                .serialize("calls.tool-calls", event("c1", "oops", 0).build()));
   }
 
   @Test
@@ -132,29 +153,41 @@ class PoisonInputTest {
 
   @Test
   void invalidJsonInParameters() {
-    assertPoison("invalid-json", d -> d.toolCalls.pipeInput("c1", toolCall("c1", "x", 0).setParametersJson("{\"a\":").build()));
+    assertPoison(
+        "invalid-json",
+        d ->
+            d.toolCalls.pipeInput(
+                "c1", toolCall("c1", "x", 0).setParametersJson("{\"a\":").build()));
   }
 
   @Test
   void parametersThatAreNotAnObject() {
-    assertPoison("invalid-json", d -> d.toolCalls.pipeInput("c1", toolCall("c1", "x", 0).setParametersJson("[1,2]").build()));
+    assertPoison(
+        "invalid-json",
+        d ->
+            d.toolCalls.pipeInput("c1", toolCall("c1", "x", 0).setParametersJson("[1,2]").build()));
   }
 
   @Test
   void invalidJsonInCallMetadata() {
-    assertPoison("invalid-json", d -> d.events.pipeInput("c1", event("c1", "x", 0).setCallMetadataJson("not json").build()));
+    assertPoison(
+        "invalid-json",
+        d -> d.events.pipeInput("c1", event("c1", "x", 0).setCallMetadataJson("not json").build()));
   }
 
   @Test
   void negativeStartOffset() {
-    assertPoison("negative-offset", d -> d.toolCalls.pipeInput("c1", toolCall("c1", "x", -5).build()));
+    assertPoison(
+        "negative-offset", d -> d.toolCalls.pipeInput("c1", toolCall("c1", "x", -5).build()));
   }
 
   @Test
   void negativeEndOffsetOfATurn() {
     assertPoison(
         "negative-offset",
-        d -> d.transcripts.pipeInput("c1", turn("c1", Speaker.AGENT, "hi", 0).setEndOffsetMs(-1).build()));
+        d ->
+            d.transcripts.pipeInput(
+                "c1", turn("c1", Speaker.AGENT, "hi", 0).setEndOffsetMs(-1).build()));
   }
 
   @Test
@@ -166,11 +199,19 @@ class PoisonInputTest {
       driver.advanceWallClock(Duration.ofSeconds(31));
 
       List<TestRecord<byte[], byte[]>> dlq = driver.inputDlq.readRecordsToList();
-      assertThat(dlq).hasSize(2).allSatisfy(r -> assertThat(header(r, InputDlq.REASON_HEADER)).isEqualTo("call-too-large"));
-      assertThat(driver.closedCalls()).singleElement().satisfies(call -> {
-        assertThat(call.truncated()).isTrue();
-        assertThat(call.toolCalls()).extracting(ToolCall::getName).containsExactly("t0", "t1", "t2");
-      });
+      assertThat(dlq)
+          .hasSize(2)
+          .allSatisfy(
+              r -> assertThat(header(r, InputDlq.REASON_HEADER)).isEqualTo("call-too-large"));
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call -> {
+                assertThat(call.truncated()).isTrue();
+                assertThat(call.toolCalls())
+                    .extracting(ToolCall::getName)
+                    .containsExactly("t0", "t1", "t2");
+              });
     }
   }
 }

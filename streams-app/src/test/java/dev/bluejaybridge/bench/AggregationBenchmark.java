@@ -42,17 +42,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Per-record cost of the aggregation step (validate + aggregate, real RocksDB stores, closing
- * included) for calls of 10 records and of 1000 records. The ratio of the two throughputs shows whether
- * a record's cost grows with its call's length (target: 1000-record calls at ≥ 0.8 of 10-record calls).
+ * included) for calls of 10 records and of 1000 records. The ratio of the two throughputs shows
+ * whether a record's cost grows with its call's length (target: 1000-record calls at ≥ 0.8 of
+ * 10-record calls).
  *
  * <p>Values skip Avro decoding (the source hands out pre-built records), so the figure is the
- * aggregation's own cost. Every call ends with an end-of-call event and closes at the next punctuation;
- * wall-clock time moves 250 ms every 1000 records, so closing and assembling are measured too.
+ * aggregation's own cost. Every call ends with an end-of-call event and closes at the next
+ * punctuation; wall-clock time moves 250 ms every 1000 records, so closing and assembling are
+ * measured too.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-Xmx1g"})
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
 public class AggregationBenchmark {
@@ -85,11 +89,22 @@ public class AggregationBenchmark {
               : switch (index % 3) {
                 case 0 -> Telemetry.toolCall(callId, "lookup_order", index * 100L).build();
                 case 1 -> Telemetry.event(callId, "intent detected", index * 100L).build();
-                default -> Telemetry.turn(callId, dev.bluejaybridge.telemetry.Speaker.AGENT, "Your order shipped yesterday.", index * 100L).build();
+                default ->
+                    Telemetry.turn(
+                            callId,
+                            dev.bluejaybridge.telemetry.Speaker.AGENT,
+                            "Your order shipped yesterday.",
+                            index * 100L)
+                        .build();
               };
     }
     BridgeConfig.Calls calls =
-        new BridgeConfig.Calls(Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(4), Duration.ofSeconds(1), 10_000);
+        new BridgeConfig.Calls(
+            Duration.ofSeconds(30),
+            Duration.ZERO,
+            Duration.ofHours(4),
+            Duration.ofSeconds(1),
+            10_000);
     Topology topology = new Topology();
     topology.addSource("source", new StringDeserializer(), new PrebuiltDeserializer(), "calls");
     topology.addProcessor("validate", Aggregation.validate(), "source");

@@ -25,10 +25,13 @@ class ConfigLoaderTest {
   void appliesContractDefaults() throws IOException {
     BridgeConfig config =
         ConfigLoader.load(
-            Optional.of(file("kafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\n")), Map.of());
+            Optional.of(
+                file("kafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\n")),
+            Map.of());
 
     assertThat(config.kafka().applicationId()).isEqualTo("bluejay-bridge");
-    assertThat(config.kafka().properties()).containsEntry("processing.guarantee", "exactly_once_v2");
+    assertThat(config.kafka().properties())
+        .containsEntry("processing.guarantee", "exactly_once_v2");
     assertThat(config.topics().toolCalls()).isEqualTo("calls.tool-calls");
     assertThat(config.topics().deliveryReceipts()).contains("calls.delivery-receipts");
     assertThat(config.calls()).isEqualTo(BridgeConfig.Calls.defaults());
@@ -39,7 +42,9 @@ class ConfigLoaderTest {
 
   @Test
   void environmentOverridesTheFileAndPassesKafkaKeysThrough() throws IOException {
-    Path path = file("kafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\ncall.end-grace=5s\n");
+    Path path =
+        file(
+            "kafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\ncall.end-grace=5s\n");
     BridgeConfig config =
         ConfigLoader.load(
             Optional.of(path),
@@ -71,7 +76,8 @@ class ConfigLoaderTest {
                 "topics.evnts=typo"));
 
     ConfigException e =
-        catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(Optional.of(path), Map.of()));
+        catchThrowableOfType(
+            ConfigException.class, () -> ConfigLoader.load(Optional.of(path), Map.of()));
 
     assertThat(e.problems())
         .hasSize(6)

@@ -77,19 +77,23 @@ class InputDlqHandlersTest {
     Exception error = catchDecodeError(VALUE);
 
     DeserializationExceptionHandler.Response response =
-        handler.handleError(context(), new ConsumerRecord<>("calls.events", 2, 41, KEY, VALUE), error);
+        handler.handleError(
+            context(), new ConsumerRecord<>("calls.events", 2, 41, KEY, VALUE), error);
 
     assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
     List<ProducerRecord<byte[], byte[]>> dlq = response.deadLetterQueueRecords();
-    assertThat(dlq).singleElement().satisfies(record -> {
-      assertThat(record.topic()).isEqualTo("calls.input-dlq");
-      assertThat(record.key()).isEqualTo(KEY);
-      assertThat(record.value()).isEqualTo(VALUE);
-      assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("bad-magic-byte");
-      assertThat(header(record, "producer")).isEqualTo("svc-a");
-      assertThat(header(record, "__streams.errors.topic")).isEqualTo("calls.events");
-      assertThat(header(record, "__streams.errors.offset")).isEqualTo("41");
-    });
+    assertThat(dlq)
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.topic()).isEqualTo("calls.input-dlq");
+              assertThat(record.key()).isEqualTo(KEY);
+              assertThat(record.value()).isEqualTo(VALUE);
+              assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("bad-magic-byte");
+              assertThat(header(record, "producer")).isEqualTo("svc-a");
+              assertThat(header(record, "__streams.errors.topic")).isEqualTo("calls.events");
+              assertThat(header(record, "__streams.errors.offset")).isEqualTo("41");
+            });
   }
 
   @Test
@@ -114,13 +118,18 @@ class InputDlqHandlersTest {
 
     ProcessingExceptionHandler.Response response =
         handler.handleError(
-            context(), new Record<>("c-raw", "x", 0L), new PoisonRecordException("key-mismatch", "key differs"));
+            context(),
+            new Record<>("c-raw", "x", 0L),
+            new PoisonRecordException("key-mismatch", "key differs"));
 
     assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
-    assertThat(response.deadLetterQueueRecords()).singleElement().satisfies(record -> {
-      assertThat(record.value()).isEqualTo(VALUE);
-      assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("key-mismatch");
-    });
+    assertThat(response.deadLetterQueueRecords())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.value()).isEqualTo(VALUE);
+              assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("key-mismatch");
+            });
   }
 
   @Test
@@ -129,19 +138,23 @@ class InputDlqHandlersTest {
     handler.configure(CONFIG);
 
     ProcessingExceptionHandler.Response response =
-        handler.handleError(context(), new Record<>("c-raw", "x", 0L), new IllegalStateException("bug"));
+        handler.handleError(
+            context(), new Record<>("c-raw", "x", 0L), new IllegalStateException("bug"));
 
     assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
     assertThat(response.deadLetterQueueRecords())
         .singleElement()
-        .satisfies(record -> assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("processing-error"));
+        .satisfies(
+            record ->
+                assertThat(header(record, InputDlq.REASON_HEADER)).isEqualTo("processing-error"));
   }
 
   private static Exception catchDecodeError(byte[] value) {
     try {
       WireFormat.decode(value);
     } catch (RuntimeException e) {
-      return new dev.bluejaybridge.serde.TelemetryDecodeException("bad-magic-byte", "calls.events", java.util.OptionalInt.empty(), e.getMessage(), e);
+      return new dev.bluejaybridge.serde.TelemetryDecodeException(
+          "bad-magic-byte", "calls.events", java.util.OptionalInt.empty(), e.getMessage(), e);
     }
     throw new AssertionError("expected a decode error");
   }

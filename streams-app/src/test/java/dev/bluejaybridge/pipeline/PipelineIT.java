@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.bluejaybridge.aggregate.CallUpdate;
-import dev.bluejaybridge.aggregate.ClosedCall;
 import dev.bluejaybridge.aggregate.CloseReason;
+import dev.bluejaybridge.aggregate.ClosedCall;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.errors.InputDlq;
@@ -77,10 +77,19 @@ class PipelineIT {
   void assemblesAndClosesCallsFromARealBrokerAndDeadLettersPoison() throws Exception {
     String prefix = "it1";
     kafka.createTopics(
-        Map.of(prefix + ".tool-calls", 3, prefix + ".events", 3, prefix + ".transcripts", 3, prefix + ".input-dlq", 1));
+        Map.of(
+            prefix + ".tool-calls",
+            3,
+            prefix + ".events",
+            3,
+            prefix + ".transcripts",
+            3,
+            prefix + ".input-dlq",
+            1));
     String registryName = "it-" + UUID.randomUUID();
     BridgeConfig config = config(prefix, registryName);
-    SchemaRegistry registry = SchemaRegistries.create(config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
+    SchemaRegistry registry =
+        SchemaRegistries.create(config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
     Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
 
     try (Pipeline pipeline = Pipeline.start(config, registry, () -> new Capture(delivered));
@@ -89,18 +98,30 @@ class PipelineIT {
                 Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 new StringSerializer(),
                 new ObjectSerializer(new AvroSerializer<>(registry, true)))) {
-      producer.send(new ProducerRecord<>(prefix + ".tool-calls", "prod-1", toolCall("prod-1", "lookup_order", 1_000).build()));
-      producer.send(new ProducerRecord<>(prefix + ".events", "prod-1", endOfCall("prod-1", 5_000).build()));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".tool-calls", "prod-1", toolCall("prod-1", "lookup_order", 1_000).build()));
+      producer.send(
+          new ProducerRecord<>(prefix + ".events", "prod-1", endOfCall("prod-1", 5_000).build()));
       // sim-1 never ends: it must close on inactivity, its partition silent afterwards.
       producer.send(
           new ProducerRecord<>(
-              prefix + ".transcripts", "sim-1", turn("sim-1", Speaker.USER, "hi", 0).setSimulationResultId("77").build()));
+              prefix + ".transcripts",
+              "sim-1",
+              turn("sim-1", Speaker.USER, "hi", 0).setSimulationResultId("77").build()));
       // Poison: each kind of undecodable value, on each topic.
-      producer.send(new ProducerRecord<>(prefix + ".events", "bad-1", "not avro".getBytes(StandardCharsets.UTF_8)));
-      producer.send(new ProducerRecord<>(prefix + ".transcripts", "bad-2", new byte[] {0, 0, 0, 0x7f, 0x7f, 2}));
       producer.send(
           new ProducerRecord<>(
-              prefix + ".tool-calls", "bad-3", new AvroSerializer<>(registry, true).serialize(prefix + ".tool-calls", endOfCall("bad-3", 0).build())));
+              prefix + ".events", "bad-1", "not avro".getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".transcripts", "bad-2", new byte[] {0, 0, 0, 0x7f, 0x7f, 2}));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".tool-calls",
+              "bad-3",
+              new AvroSerializer<>(registry, true)
+                  .serialize(prefix + ".tool-calls", endOfCall("bad-3", 0).build())));
       producer.send(new ProducerRecord<>(prefix + ".tool-calls", "bad-4", new byte[] {0, 0, 1}));
       producer.flush();
 
@@ -108,22 +129,25 @@ class PipelineIT {
       assertThat(pipeline.state()).isEqualTo(KafkaStreams.State.RUNNING);
       List<ClosedCall> calls = delivered.stream().map(ClosedCall.class::cast).toList();
       assertThat(calls)
-          .anySatisfy(c -> {
-            assertThat(c.callId()).isEqualTo("prod-1");
-            assertThat(c.reason()).isEqualTo(CloseReason.END_OF_CALL);
-            assertThat(c.size()).isEqualTo(2);
-          })
-          .anySatisfy(c -> {
-            assertThat(c.callId()).isEqualTo("sim-1");
-            assertThat(c.reason()).isEqualTo(CloseReason.INACTIVITY);
-            assertThat(c.simulationResultId()).isEqualTo("77");
-          });
+          .anySatisfy(
+              c -> {
+                assertThat(c.callId()).isEqualTo("prod-1");
+                assertThat(c.reason()).isEqualTo(CloseReason.END_OF_CALL);
+                assertThat(c.size()).isEqualTo(2);
+              })
+          .anySatisfy(
+              c -> {
+                assertThat(c.callId()).isEqualTo("sim-1");
+                assertThat(c.reason()).isEqualTo(CloseReason.INACTIVITY);
+                assertThat(c.simulationResultId()).isEqualTo("77");
+              });
 
       Map<String, String> reasons = new java.util.TreeMap<>();
       for (ConsumerRecord<byte[], byte[]> r : readAll(prefix + ".input-dlq", 4)) {
         reasons.put(
             new String(r.key(), StandardCharsets.UTF_8),
-            new String(r.headers().lastHeader(InputDlq.REASON_HEADER).value(), StandardCharsets.UTF_8));
+            new String(
+                r.headers().lastHeader(InputDlq.REASON_HEADER).value(), StandardCharsets.UTF_8));
       }
       assertThat(reasons)
           .containsExactlyInAnyOrderEntriesOf(
@@ -140,10 +164,16 @@ class PipelineIT {
   @Test
   void refusesToStartWhenInputTopicsAreNotCoPartitioned() throws Exception {
     String prefix = "it2";
-    kafka.createTopics(Map.of(prefix + ".tool-calls", 3, prefix + ".events", 2, prefix + ".transcripts", 3));
+    kafka.createTopics(
+        Map.of(prefix + ".tool-calls", 3, prefix + ".events", 2, prefix + ".transcripts", 3));
     BridgeConfig config = config(prefix, "it2");
 
-    assertThatThrownBy(() -> Pipeline.start(config, SchemaRegistries.create("mock://it2", Optional.empty(), Duration.ofSeconds(5)), () -> new Capture(new ConcurrentLinkedQueue<>())))
+    assertThatThrownBy(
+            () ->
+                Pipeline.start(
+                    config,
+                    SchemaRegistries.create("mock://it2", Optional.empty(), Duration.ofSeconds(5)),
+                    () -> new Capture(new ConcurrentLinkedQueue<>())))
         .isInstanceOf(TopicLayout.TopicLayoutException.class)
         .hasMessageContaining("it2.tool-calls=3")
         .hasMessageContaining("it2.events=2")
@@ -155,23 +185,31 @@ class PipelineIT {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "group.id", "reader-" + UUID.randomUUID(),
-                "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"),
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        return records.size() >= expected;
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= expected;
+              });
     }
     return records;
   }
 
   /** Writes Avro records through our serializer and raw bytes as they are. */
-  private static final class ObjectSerializer implements org.apache.kafka.common.serialization.Serializer<Object> {
+  private static final class ObjectSerializer
+      implements org.apache.kafka.common.serialization.Serializer<Object> {
     private final AvroSerializer<org.apache.avro.specific.SpecificRecord> avro;
     private final ByteArraySerializer bytes = new ByteArraySerializer();
 
@@ -181,7 +219,9 @@ class PipelineIT {
 
     @Override
     public byte[] serialize(String topic, Object data) {
-      return data instanceof byte[] raw ? bytes.serialize(topic, raw) : avro.serialize(topic, (org.apache.avro.specific.SpecificRecord) data);
+      return data instanceof byte[] raw
+          ? bytes.serialize(topic, raw)
+          : avro.serialize(topic, (org.apache.avro.specific.SpecificRecord) data);
     }
   }
 

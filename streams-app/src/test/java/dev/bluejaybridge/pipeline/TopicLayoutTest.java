@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class TopicLayoutTest {
   private static final Node BROKER = new Node(0, "localhost", 9092);
-  private static final List<String> INPUTS = List.of("calls.tool-calls", "calls.events", "calls.transcripts");
+  private static final List<String> INPUTS =
+      List.of("calls.tool-calls", "calls.events", "calls.transcripts");
 
   private static MockAdminClient adminWith(int toolCalls, int events, int transcripts) {
     MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER);
@@ -39,14 +40,16 @@ class TopicLayoutTest {
   @Test
   void acceptsCoPartitionedTopics() {
     try (MockAdminClient admin = adminWith(6, 6, 6)) {
-      assertThat(TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5))).isEqualTo(6);
+      assertThat(TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5)))
+          .isEqualTo(6);
     }
   }
 
   @Test
   void refusesDifferentPartitionCountsNamingEachTopicAndCount() {
     try (MockAdminClient admin = adminWith(6, 3, 6)) {
-      assertThatThrownBy(() -> TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5)))
+      assertThatThrownBy(
+              () -> TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5)))
           .isInstanceOf(TopicLayout.TopicLayoutException.class)
           .hasMessageContaining("same number of partitions")
           .hasMessageContaining("calls.tool-calls=6")
@@ -58,7 +61,8 @@ class TopicLayoutTest {
   @Test
   void refusesMissingTopicsNamingThem() {
     try (MockAdminClient admin = adminWith(6, 0, 0)) {
-      assertThatThrownBy(() -> TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5)))
+      assertThatThrownBy(
+              () -> TopicLayout.requireCoPartitioned(admin, INPUTS, Duration.ofSeconds(5)))
           .hasMessageContaining("do not exist")
           .hasMessageContaining("calls.events")
           .hasMessageContaining("calls.transcripts");

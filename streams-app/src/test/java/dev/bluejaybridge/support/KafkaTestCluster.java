@@ -19,7 +19,11 @@ public final class KafkaTestCluster implements AutoCloseable {
   public static KafkaTestCluster start() throws Exception {
     KafkaClusterTestKit cluster =
         new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("offsets.topic.num.partitions", "3")
             .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -38,10 +42,13 @@ public final class KafkaTestCluster implements AutoCloseable {
   }
 
   /** Creates topics, each {@code name=partitions}. */
-  public void createTopics(Map<String, Integer> topics) throws ExecutionException, InterruptedException {
+  public void createTopics(Map<String, Integer> topics)
+      throws ExecutionException, InterruptedException {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       List<NewTopic> newTopics =
-          topics.entrySet().stream().map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1)).toList();
+          topics.entrySet().stream()
+              .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1))
+              .toList();
       admin.createTopics(newTopics).all().get();
     }
   }

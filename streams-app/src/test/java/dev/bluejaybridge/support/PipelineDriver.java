@@ -38,9 +38,9 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * The whole topology in a {@link TopologyTestDriver}, with real RocksDB stores in a temp dir, values
- * written by our Confluent wire-format serializer through an in-process registry, and the delivery
- * stage replaced by a list of what it received.
+ * The whole topology in a {@link TopologyTestDriver}, with real RocksDB stores in a temp dir,
+ * values written by our Confluent wire-format serializer through an in-process registry, and the
+ * delivery stage replaced by a list of what it received.
  */
 public final class PipelineDriver implements AutoCloseable {
   public static final Instant START = Instant.parse("2026-11-23T12:00:00Z");
@@ -63,7 +63,9 @@ public final class PipelineDriver implements AutoCloseable {
     all.put("schema.registry.url", "mock://" + registryName);
     all.putAll(settings);
     config = ConfigLoader.parse(all);
-    SchemaRegistry registry = SchemaRegistries.create(config.registry().urls(), java.util.Optional.empty(), Duration.ofSeconds(5));
+    SchemaRegistry registry =
+        SchemaRegistries.create(
+            config.registry().urls(), java.util.Optional.empty(), Duration.ofSeconds(5));
     topics = TelemetryTopics.create(config.topics(), registry, true);
     try {
       stateDir = Files.createTempDirectory("bridge-ttd");
@@ -74,13 +76,25 @@ public final class PipelineDriver implements AutoCloseable {
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver =
         new TopologyTestDriver(
-            BridgeTopology.build(topics, config.calls(), () -> new Capture(delivered)), properties, START);
-    toolCalls = driver.createInputTopic(topics.toolCalls().name(), new StringSerializer(), topics.toolCalls().value().serializer());
-    events = driver.createInputTopic(topics.events().name(), new StringSerializer(), topics.events().value().serializer());
+            BridgeTopology.build(topics, config.calls(), () -> new Capture(delivered)),
+            properties,
+            START);
+    toolCalls =
+        driver.createInputTopic(
+            topics.toolCalls().name(),
+            new StringSerializer(),
+            topics.toolCalls().value().serializer());
+    events =
+        driver.createInputTopic(
+            topics.events().name(), new StringSerializer(), topics.events().value().serializer());
     transcripts =
-        driver.createInputTopic(topics.transcripts().name(), new StringSerializer(), topics.transcripts().value().serializer());
+        driver.createInputTopic(
+            topics.transcripts().name(),
+            new StringSerializer(),
+            topics.transcripts().value().serializer());
     inputDlq =
-        driver.createOutputTopic(config.topics().inputDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        driver.createOutputTopic(
+            config.topics().inputDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** A driver with the default settings of CONTRACT.md §2. */
@@ -108,11 +122,17 @@ public final class PipelineDriver implements AutoCloseable {
   }
 
   public List<ClosedCall> closedCalls() {
-    return delivered.stream().filter(ClosedCall.class::isInstance).map(ClosedCall.class::cast).toList();
+    return delivered.stream()
+        .filter(ClosedCall.class::isInstance)
+        .map(ClosedCall.class::cast)
+        .toList();
   }
 
   public List<LateRecord> lateRecords() {
-    return delivered.stream().filter(LateRecord.class::isInstance).map(LateRecord.class::cast).toList();
+    return delivered.stream()
+        .filter(LateRecord.class::isInstance)
+        .map(LateRecord.class::cast)
+        .toList();
   }
 
   @Override

@@ -7,7 +7,9 @@ import dev.bluejaybridge.telemetry.TranscriptTurn;
 import java.time.Instant;
 import java.util.List;
 
-/** Builders of valid telemetry records with sensible defaults; tests change what they care about. */
+/**
+ * Builders of valid telemetry records with sensible defaults; tests change what they care about.
+ */
 public final class Telemetry {
   public static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
 
