@@ -7,9 +7,10 @@ import org.apache.kafka.common.utils.Bytes;
 /**
  * Binary keys of the part and timer stores, laid out so that RocksDB's byte order does the work: a
  * call's parts are one contiguous range in arrival order, and timers are ordered by due time, so
- * that a punctuation reads only the timers that are due.
+ * that a punctuation reads only the timers that are due. The delivery outbox orders its due entries
+ * with the same timer keys.
  */
-final class Keys {
+public final class Keys {
   private Keys() {}
 
   /**
@@ -24,7 +25,7 @@ final class Keys {
   /**
    * {@code [long dueAt][call_id UTF-8]}; due times are never negative, so byte order is time order.
    */
-  static Bytes timer(long dueAt, String callId) {
+  public static Bytes timer(long dueAt, String callId) {
     byte[] id = callId.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(dueAt).put(id).array());
   }
@@ -32,19 +33,19 @@ final class Keys {
   /**
    * The inclusive upper bound of every timer due at or before {@code now} (call ids are not empty).
    */
-  static Bytes timersDueBy(long now) {
+  public static Bytes timersDueBy(long now) {
     return Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
   }
 
-  static Bytes firstTimer() {
+  public static Bytes firstTimer() {
     return Bytes.wrap(new byte[8]);
   }
 
-  static long timerDueAt(Bytes key) {
+  public static long timerDueAt(Bytes key) {
     return ByteBuffer.wrap(key.get()).getLong();
   }
 
-  static String timerCallId(Bytes key) {
+  public static String timerCallId(Bytes key) {
     byte[] bytes = key.get();
     return new String(bytes, 8, bytes.length - 8, StandardCharsets.UTF_8);
   }

@@ -1,13 +1,11 @@
 package dev.bluejaybridge.cli;
 
+import dev.bluejaybridge.app.BridgeApp;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
-import dev.bluejaybridge.delivery.LoggingDelivery;
-import dev.bluejaybridge.pipeline.Pipeline;
-import dev.bluejaybridge.registry.SchemaRegistries;
-import dev.bluejaybridge.registry.SchemaRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,7 +23,6 @@ import picocli.CommandLine.Option;
       "and BLUEJAY_API_KEY."
     })
 final class RunCommand implements Callable<Integer> {
-  private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
 
   @Option(
       names = {"-c", "--config"},
@@ -37,27 +34,19 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
-    SchemaRegistry registry =
-        SchemaRegistries.create(
-            settings.registry().urls(),
-            settings.registry().basicAuth().map(secret -> secret.reveal()),
-            REGISTRY_TIMEOUT);
-    AtomicReference<Pipeline> running = new AtomicReference<>();
-    Thread hook =
-        new Thread(
-            () -> {
-              Pipeline pipeline = running.get();
-              if (pipeline != null) {
-                pipeline.close();
-              }
-            },
-            "shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (registry) {
-      Pipeline pipeline = Pipeline.start(settings, registry, LoggingDelivery::new);
-      running.set(pipeline);
-      boolean failed = pipeline.awaitStop();
-      return failed ? Main.RUNTIME_FAILURE : 0;
-    }
+    AtomicReference<BridgeApp> running = new AtomicReference<>();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  BridgeApp app = running.get();
+                  if (app != null) {
+                    app.close();
+                  }
+                },
+                "shutdown"));
+    BridgeApp app = BridgeApp.start(settings, Metrics.globalRegistry, Clock.systemUTC());
+    running.set(app);
+    return app.awaitStop() ? Main.RUNTIME_FAILURE : 0;
   }
 }

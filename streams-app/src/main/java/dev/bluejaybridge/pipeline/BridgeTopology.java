@@ -1,38 +1,36 @@
 package dev.bluejaybridge.pipeline;
 
 import dev.bluejaybridge.aggregate.Aggregation;
-import dev.bluejaybridge.aggregate.CallUpdate;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.telemetry.OccurredAtExtractor;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
 import dev.bluejaybridge.telemetry.Topic;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
  * Wires the pipeline and nothing else:
  *
  * <pre>
  * tool-calls ─┐
- * events ─────┼─► validate ─► aggregate (call-state, call-parts, call-timers) ─► deliver
- * transcripts ┘
+ * events ─────┼─► validate ─► aggregate ─► deliver ─► delivery-dlq, delivery-receipts
+ * transcripts ┘   (call-state, call-parts, call-timers)  (outbox, outbox-due)
  * </pre>
  *
- * The three sources feed one processor, so they form one sub-topology and must be co-partitioned.
- * {@code deliver} receives every {@link CallUpdate}: the seam to the delivery stage.
+ * The three sources feed one processor, so they form one sub-topology and must be co-partitioned;
+ * everything after them runs in the same task and the same transaction. {@code deliver} receives
+ * every closed call and late record: the seam to the delivery stage.
  */
 public final class BridgeTopology {
   static final String VALIDATE = "validate";
   static final String AGGREGATE = "aggregate";
-  static final String DELIVER = "deliver";
+  public static final String DELIVER = "deliver";
 
   private BridgeTopology() {}
 
-  public static Topology build(
-      TelemetryTopics topics,
-      BridgeConfig.Calls calls,
-      ProcessorSupplier<String, CallUpdate, Void, Void> deliver) {
+  public static Topology build(TelemetryTopics topics, BridgeConfig.Calls calls, DeliveryStage delivery) {
     Topology topology = new Topology();
     String[] sources = {
       source(topology, topics.toolCalls()),
@@ -42,7 +40,13 @@ public final class BridgeTopology {
     topology.addProcessor(VALIDATE, Aggregation.validate(), sources);
     topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls), VALIDATE);
     Aggregation.stores().forEach(store -> topology.addStateStore(store, AGGREGATE));
-    topology.addProcessor(DELIVER, deliver, AGGREGATE);
+    topology.addProcessor(DELIVER, delivery.processor(), AGGREGATE);
+    delivery.stores().forEach(store -> topology.addStateStore(store, DELIVER));
+    delivery
+        .sinks()
+        .forEach(
+            (name, topic) ->
+                topology.addSink(name, topic, new StringSerializer(), new ByteArraySerializer(), DELIVER));
     return topology;
   }
 

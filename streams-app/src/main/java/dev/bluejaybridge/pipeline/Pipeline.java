@@ -1,18 +1,19 @@
 package dev.bluejaybridge.pipeline;
 
-import dev.bluejaybridge.aggregate.CallUpdate;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,17 +40,18 @@ public final class Pipeline implements AutoCloseable {
    * @throws TopicLayout.TopicLayoutException when the input topics are missing or not
    *     co-partitioned
    */
-  public static Pipeline start(
-      BridgeConfig config,
-      SchemaRegistry registry,
-      ProcessorSupplier<String, CallUpdate, Void, Void> deliver) {
+  public static Pipeline start(BridgeConfig config, SchemaRegistry registry, DeliveryStage delivery) {
     TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
       int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
+      List<String> outputs = new ArrayList<>(delivery.sinks().values());
+      outputs.add(config.topics().inputDlq());
+      TopicLayout.requireExist(admin, outputs, ADMIN_TIMEOUT);
       LOGGER.info(
           "input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
+      delivery.partitionCount().accept(partitions);
     }
-    Topology topology = BridgeTopology.build(topics, config.calls(), deliver);
+    Topology topology = BridgeTopology.build(topics, config.calls(), delivery);
     LOGGER.debug("topology {}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config));
     Pipeline pipeline = new Pipeline(streams);
@@ -87,7 +89,11 @@ public final class Pipeline implements AutoCloseable {
   @Override
   public void close() {
     LOGGER.info("closing kafka streams");
-    streams.close(CLOSE_TIMEOUT);
+    // Leaving the group hands this instance's partitions to the others at once, instead of after
+    // the session timeout.
+    streams.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(CLOSE_TIMEOUT));
     stopped.countDown();
   }
 }

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,6 +30,46 @@ public final class TopicLayout {
   }
 
   /**
+   * Checks that the topics the pipeline writes to exist (Kafka Streams does not create them).
+   *
+   * @throws TopicLayoutException naming the missing ones
+   */
+  public static void requireExist(Admin admin, Collection<String> topics, Duration timeout) {
+    List<String> missing = new ArrayList<>();
+    Map<String, KafkaFuture<TopicDescription>> futures =
+        admin.describeTopics(topics).topicNameValues();
+    for (String topic : topics) {
+      describe(futures, topic, timeout).ifPresentOrElse(d -> {}, () -> missing.add(topic));
+    }
+    if (!missing.isEmpty()) {
+      throw new TopicLayoutException("output topics do not exist: " + String.join(", ", missing));
+    }
+  }
+
+  private static Optional<TopicDescription> describe(
+      Map<String, KafkaFuture<TopicDescription>> futures, String topic, Duration timeout) {
+    try {
+      return Optional.of(futures.get(topic).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return Optional.empty();
+      }
+      throw new TopicLayoutException(
+          "cannot describe topic " + topic + ": " + e.getCause().getMessage());
+    } catch (TimeoutException e) {
+      throw new TopicLayoutException(
+          "cannot describe topic "
+              + topic
+              + " within "
+              + timeout.toMillis()
+              + " ms: is Kafka reachable?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TopicLayoutException("interrupted while describing topic " + topic);
+    }
+  }
+
+  /**
    * Returns the common partition count.
    *
    * @throws TopicLayoutException naming missing topics, or every topic with its count
@@ -39,28 +80,8 @@ public final class TopicLayout {
     Map<String, Integer> counts = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     for (String topic : topics) {
-      try {
-        counts.put(
-            topic,
-            futures.get(topic).get(timeout.toMillis(), TimeUnit.MILLISECONDS).partitions().size());
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-          missing.add(topic);
-        } else {
-          throw new TopicLayoutException(
-              "cannot describe topic " + topic + ": " + e.getCause().getMessage());
-        }
-      } catch (TimeoutException e) {
-        throw new TopicLayoutException(
-            "cannot describe topic "
-                + topic
-                + " within "
-                + timeout.toMillis()
-                + " ms: is Kafka reachable?");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new TopicLayoutException("interrupted while describing topic " + topic);
-      }
+      describe(futures, topic, timeout)
+          .ifPresentOrElse(d -> counts.put(topic, d.partitions().size()), () -> missing.add(topic));
     }
     if (!missing.isEmpty()) {
       throw new TopicLayoutException("input topics do not exist: " + String.join(", ", missing));

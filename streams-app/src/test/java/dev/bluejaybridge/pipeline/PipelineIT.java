@@ -92,7 +92,7 @@ class PipelineIT {
         SchemaRegistries.create(config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
     Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
 
-    try (Pipeline pipeline = Pipeline.start(config, registry, () -> new Capture(delivered));
+    try (Pipeline pipeline = Pipeline.start(config, registry, DeliveryStage.of(() -> new Capture(delivered)));
         KafkaProducer<String, Object> producer =
             new KafkaProducer<>(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()),
@@ -173,7 +173,7 @@ class PipelineIT {
                 Pipeline.start(
                     config,
                     SchemaRegistries.create("mock://it2", Optional.empty(), Duration.ofSeconds(5)),
-                    () -> new Capture(new ConcurrentLinkedQueue<>())))
+                    DeliveryStage.of(() -> new Capture(new ConcurrentLinkedQueue<>()))))
         .isInstanceOf(TopicLayout.TopicLayoutException.class)
         .hasMessageContaining("it2.tool-calls=3")
         .hasMessageContaining("it2.events=2")

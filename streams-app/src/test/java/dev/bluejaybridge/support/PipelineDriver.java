@@ -6,6 +6,7 @@ import dev.bluejaybridge.aggregate.LateRecord;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.pipeline.BridgeTopology;
+import dev.bluejaybridge.pipeline.DeliveryStage;
 import dev.bluejaybridge.pipeline.StreamsProperties;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
@@ -50,6 +51,8 @@ public final class PipelineDriver implements AutoCloseable {
   private final String registryName;
   private final List<CallUpdate> delivered = new ArrayList<>();
   public final BridgeConfig config;
+  /** Follows the driver's wall clock: give it to whatever else should see the same time. */
+  public final MutableClock clock = new MutableClock(START.toEpochMilli());
   public final TelemetryTopics topics;
   public final TestInputTopic<String, ToolCall> toolCalls;
   public final TestInputTopic<String, CallEvent> events;
@@ -57,6 +60,16 @@ public final class PipelineDriver implements AutoCloseable {
   public final TestOutputTopic<byte[], byte[]> inputDlq;
 
   private PipelineDriver(Map<String, String> settings) {
+    this(settings, null);
+  }
+
+  /**
+   * A driver whose delivery stage {@code stage} builds (the real outbox, say) from the driver's
+   * config and clock. (The driver deletes its state dir when it closes, so a crash and restart on the
+   * same state is an integration test.)
+   */
+  public PipelineDriver(
+      Map<String, String> settings, java.util.function.Function<PipelineDriver, DeliveryStage> stage) {
     registryName = "ttd-" + UUID.randomUUID();
     Map<String, String> all = new HashMap<>();
     all.put("kafka.bootstrap.servers", "ttd:9092");
@@ -68,15 +81,15 @@ public final class PipelineDriver implements AutoCloseable {
             config.registry().urls(), java.util.Optional.empty(), Duration.ofSeconds(5));
     topics = TelemetryTopics.create(config.topics(), registry, true);
     try {
-      stateDir = Files.createTempDirectory("bridge-ttd");
+      this.stateDir = Files.createTempDirectory("bridge-ttd");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     Properties properties = StreamsProperties.from(config);
-    properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    properties.put(StreamsConfig.STATE_DIR_CONFIG, this.stateDir.toString());
     driver =
         new TopologyTestDriver(
-            BridgeTopology.build(topics, config.calls(), () -> new Capture(delivered)),
+            BridgeTopology.build(topics, config.calls(), stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered))),
             properties,
             START);
     toolCalls =
@@ -113,7 +126,19 @@ public final class PipelineDriver implements AutoCloseable {
   }
 
   public void advanceWallClock(Duration duration) {
+    clock.advanceMillis(duration.toMillis());
     driver.advanceWallClockTime(duration);
+  }
+
+  /** Output topic of raw keys and values, e.g. the delivery DLQ. */
+  public TestOutputTopic<String, byte[]> output(String topic) {
+    return driver.createOutputTopic(
+        topic, new org.apache.kafka.common.serialization.StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The underlying driver, for what this class does not wrap. */
+  public TopologyTestDriver driver() {
+    return driver;
   }
 
   /** Every update the delivery stage received so far, in order. */
@@ -141,11 +166,16 @@ public final class PipelineDriver implements AutoCloseable {
       driver.close();
     } finally {
       SchemaRegistries.dropMock(registryName);
-      try (Stream<Path> files = Files.walk(stateDir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      } catch (IOException e) {
-        // a leftover temp dir is not worth failing a test over
-      }
+      deleteRecursively(stateDir);
+    }
+  }
+
+  /** Deletes a directory tree; a leftover temp dir is not worth failing a test over. */
+  public static void deleteRecursively(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      // a leftover temp dir is not worth failing a test over
     }
   }
 

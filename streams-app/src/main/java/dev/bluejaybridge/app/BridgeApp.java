@@ -1,0 +1,104 @@
+package dev.bluejaybridge.app;
+
+import dev.bluejaybridge.bluejay.BluejayClient;
+import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigException;
+import dev.bluejaybridge.delivery.ApiKeySource;
+import dev.bluejaybridge.delivery.DeliveryMetrics;
+import dev.bluejaybridge.delivery.DeliveryTopology;
+import dev.bluejaybridge.delivery.Dispatcher;
+import dev.bluejaybridge.delivery.RateShare;
+import dev.bluejaybridge.pipeline.Pipeline;
+import dev.bluejaybridge.registry.SchemaRegistries;
+import dev.bluejaybridge.registry.SchemaRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The whole application wired from a config: registry, Bluejay client, dispatcher, topology, Kafka
+ * Streams. {@code run}, the integration tests and the demo all start it here, so they run the same
+ * thing.
+ */
+public final class BridgeApp implements AutoCloseable {
+  private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
+
+  private final SchemaRegistry registry;
+  private final BluejayClient client;
+  private final Dispatcher dispatcher;
+  private final Pipeline pipeline;
+
+  private BridgeApp(
+      SchemaRegistry registry, BluejayClient client, Dispatcher dispatcher, Pipeline pipeline) {
+    this.registry = registry;
+    this.client = client;
+    this.dispatcher = dispatcher;
+    this.pipeline = pipeline;
+  }
+
+  /**
+   * Starts everything.
+   *
+   * @throws ConfigException when no API key is configured
+   */
+  public static BridgeApp start(BridgeConfig config, MeterRegistry meters, Clock clock) {
+    ApiKeySource keys;
+    try {
+      keys = ApiKeySource.from(config.bluejay(), clock);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(List.of(e.getMessage()));
+    }
+    SchemaRegistry registry =
+        SchemaRegistries.create(
+            config.registry().urls(),
+            config.registry().basicAuth().map(secret -> secret.reveal()),
+            REGISTRY_TIMEOUT);
+    BluejayClient client =
+        BluejayClient.create(config.bluejay().baseUrl(), keys, config.delivery().requestTimeout());
+    Dispatcher dispatcher =
+        new Dispatcher(
+            client,
+            keys,
+            new RateShare(config.delivery().rateLimitPerMinute(), clock),
+            config.delivery().maxInFlight());
+    try {
+      Pipeline pipeline =
+          Pipeline.start(
+              config,
+              registry,
+              DeliveryTopology.stage(config, dispatcher, new DeliveryMetrics(meters, dispatcher)));
+      return new BridgeApp(registry, client, dispatcher, pipeline);
+    } catch (RuntimeException e) {
+      dispatcher.close();
+      client.close();
+      registry.close();
+      throw e;
+    }
+  }
+
+  public KafkaStreams.State state() {
+    return pipeline.state();
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /** Blocks until Kafka Streams stops; true if it stopped in error. */
+  public boolean awaitStop() throws InterruptedException {
+    return pipeline.awaitStop();
+  }
+
+  @Override
+  public void close() {
+    try {
+      pipeline.close();
+    } finally {
+      dispatcher.close();
+      client.close();
+      registry.close();
+    }
+  }
+}

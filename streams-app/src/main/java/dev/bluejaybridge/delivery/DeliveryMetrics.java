@@ -1,0 +1,62 @@
+package dev.bluejaybridge.delivery;
+
+import static dev.bluejaybridge.ops.MeterNames.DELIVERIES;
+import static dev.bluejaybridge.ops.MeterNames.DELIVERIES_IN_FLIGHT;
+import static dev.bluejaybridge.ops.MeterNames.DELIVERY_DURATION;
+import static dev.bluejaybridge.ops.MeterNames.DELIVERY_PAUSED;
+import static dev.bluejaybridge.ops.MeterNames.DLQ_RECORDS;
+import static dev.bluejaybridge.ops.MeterNames.RATE_LIMIT_PER_MINUTE;
+import static dev.bluejaybridge.ops.MeterNames.TAG_DLQ;
+import static dev.bluejaybridge.ops.MeterNames.TAG_ENDPOINT;
+import static dev.bluejaybridge.ops.MeterNames.TAG_OUTCOME;
+import static dev.bluejaybridge.ops.MeterNames.TAG_REASON;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/** What delivery reports: outcomes of attempts, dead letters, the rate share and the paused state. */
+public final class DeliveryMetrics {
+  private final MeterRegistry registry;
+
+  public DeliveryMetrics(MeterRegistry registry, Dispatcher dispatcher) {
+    this.registry = registry;
+    Gauge.builder(RATE_LIMIT_PER_MINUTE, dispatcher.rate(), RateShare::perMinute)
+        .description("This instance's share of the cluster-wide Bluejay request quota")
+        .register(registry);
+    Gauge.builder(DELIVERY_PAUSED, dispatcher, d -> d.paused() ? 1 : 0)
+        .description("1 while delivery is paused because Bluejay refused the API key")
+        .register(registry);
+    Gauge.builder(DELIVERIES_IN_FLIGHT, dispatcher, Dispatcher::inFlight)
+        .description("Requests to Bluejay in flight on this instance")
+        .register(registry);
+  }
+
+  /** One attempt ended: {@code outcome} is delivered, retry, rejected, auth-refused or error. */
+  void attempt(String endpoint, String outcome, long latencyMs) {
+    Counter.builder(DELIVERIES)
+        .description("Attempts to deliver calls to Bluejay, by outcome")
+        .tag(TAG_ENDPOINT, endpoint)
+        .tag(TAG_OUTCOME, outcome)
+        .register(registry)
+        .increment();
+    if (latencyMs >= 0) {
+      Timer.builder(DELIVERY_DURATION)
+          .description("Duration of requests to Bluejay")
+          .tag(TAG_ENDPOINT, endpoint)
+          .register(registry)
+          .record(latencyMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  void deadLettered(String reason) {
+    Counter.builder(DLQ_RECORDS)
+        .description("Records written to a dead-letter topic, by reason")
+        .tag(TAG_DLQ, "delivery")
+        .tag(TAG_REASON, reason)
+        .register(registry)
+        .increment();
+  }
+}

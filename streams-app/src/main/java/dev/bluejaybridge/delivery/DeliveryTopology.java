@@ -1,0 +1,37 @@
+package dev.bluejaybridge.delivery;
+
+import dev.bluejaybridge.aggregate.CallUpdate;
+import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.pipeline.DeliveryStage;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+
+/** The delivery stage for the topology: the outbox processor, its stores and its two sinks. */
+public final class DeliveryTopology {
+  static final String DLQ_SINK = "delivery-dlq";
+  static final String RECEIPTS_SINK = "delivery-receipts";
+
+  private DeliveryTopology() {}
+
+  public static DeliveryStage stage(
+      BridgeConfig config, Dispatcher dispatcher, DeliveryMetrics metrics) {
+    DeliverySettings settings = DeliverySettings.from(config);
+    Map<String, String> sinks = new LinkedHashMap<>();
+    sinks.put(DLQ_SINK, config.topics().deliveryDlq());
+    config.topics().deliveryReceipts().ifPresent(topic -> sinks.put(RECEIPTS_SINK, topic));
+    ProcessorSupplier<String, CallUpdate, String, byte[]> outbox =
+        () ->
+            new OutboxProcessor(
+                dispatcher,
+                settings,
+                new Backoff(() -> ThreadLocalRandom.current().nextDouble()),
+                metrics);
+    return new DeliveryStage(
+        outbox,
+        DeliveryStores.builders(),
+        sinks,
+        dispatcher.rate()::setTotalPartitions);
+  }
+}

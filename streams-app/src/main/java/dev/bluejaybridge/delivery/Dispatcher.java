@@ -1,0 +1,192 @@
+package dev.bluejaybridge.delivery;
+
+import dev.bluejaybridge.bluejay.BluejayClient;
+import dev.bluejaybridge.bluejay.BluejayException;
+import dev.bluejaybridge.bluejay.SimulationResultView;
+import dev.bluejaybridge.state.Endpoint;
+import dev.bluejaybridge.state.OutboxEntry;
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery machinery of one instance, shared by the outbox processors of all its tasks: the HTTP
+ * executor (never the stream thread), the in-flight bound ({@code delivery.max-in-flight}), the rate
+ * share, and the paused state after Bluejay refuses the API key.
+ */
+public final class Dispatcher implements AutoCloseable {
+  private static final Logger LOGGER = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final BluejayClient client;
+  private final ApiKeySource keys;
+  private final RateShare rate;
+  private final Semaphore slots;
+  private final int maxInFlight;
+  private final ExecutorService executor;
+  private volatile Long pausedAtKeyVersion;
+  private volatile long pausedSince;
+
+  public Dispatcher(BluejayClient client, ApiKeySource keys, RateShare rate, int maxInFlight) {
+    this.client = client;
+    this.keys = keys;
+    this.rate = rate;
+    this.maxInFlight = maxInFlight;
+    this.slots = new Semaphore(maxInFlight);
+    this.executor = Executors.newFixedThreadPool(maxInFlight, daemonThreads());
+  }
+
+  public RateShare rate() {
+    return rate;
+  }
+
+  /** True while delivery is paused for a refused key; resumes by itself once the key changes. */
+  public boolean paused() {
+    Long version = pausedAtKeyVersion;
+    if (version == null) {
+      return false;
+    }
+    if (keys.version() != version) {
+      pausedAtKeyVersion = null;
+      LOGGER.info("Bluejay API key changed: delivery resumes");
+      return false;
+    }
+    return true;
+  }
+
+  /** Wall-clock millis since when delivery is paused, or 0 while it runs. */
+  public long pausedSince() {
+    return pausedAtKeyVersion == null ? 0 : pausedSince;
+  }
+
+  void pause(long now, String why) {
+    if (pausedAtKeyVersion == null) {
+      pausedSince = now;
+      pausedAtKeyVersion = keys.version();
+      LOGGER.error(
+          "Bluejay refused the API key: delivery paused for every call until the key changes ({})", why);
+    }
+  }
+
+  public int inFlight() {
+    return maxInFlight - slots.availablePermits();
+  }
+
+  /** Takes an in-flight slot and a request's worth of the rate share, or nothing. */
+  boolean tryAcquire() {
+    if (!slots.tryAcquire()) {
+      return false;
+    }
+    if (!rate.tryAcquire()) {
+      slots.release();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Sends one attempt on the HTTP executor; {@code report} gets the outcome on that thread. The slot
+   * taken by {@link #tryAcquire} is released when the attempt ends.
+   */
+  void send(OutboxEntry entry, boolean verifyFirst, Consumer<Outcome> report) {
+    String callId = entry.getCallId();
+    int revision = entry.getRevision();
+    int attempt = entry.getAttempts();
+    byte[] body = bytes(entry.getRequestBody());
+    Endpoint endpoint = entry.getEndpoint();
+    String simulationResultId = entry.getSimulationResultId();
+    List<String> toolCallKeys = List.copyOf(entry.getToolCallKeys());
+    Runnable task =
+        () -> {
+          Outcome outcome;
+          long started = System.nanoTime();
+          try {
+            if (verifyFirst) {
+              outcome = verify(callId, revision, attempt, simulationResultId, toolCallKeys, started);
+            } else {
+              BluejayClient.Response response =
+                  endpoint == Endpoint.UPDATE_LOG
+                      ? client.updateLog(callId, body)
+                      : client.updateSimulationResult(body);
+              outcome =
+                  new Outcome.Delivered(
+                      callId, revision, attempt, response.status(), response.latencyMs(), body.length);
+            }
+          } catch (BluejayException e) {
+            outcome = new Outcome.Failed(callId, revision, attempt, e);
+          } catch (RuntimeException e) {
+            outcome = new Outcome.Crashed(callId, revision, attempt, e);
+          } finally {
+            slots.release();
+          }
+          report.accept(outcome);
+        };
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      slots.release();
+      report.accept(new Outcome.Crashed(callId, revision, attempt, e));
+    }
+  }
+
+  private Outcome verify(
+      String callId,
+      int revision,
+      int attempt,
+      String simulationResultId,
+      List<String> toolCallKeys,
+      long started) {
+    SimulationResultView view = client.retrieveSimulationResult(simulationResultId);
+    Set<String> there = new HashSet<>();
+    view.actualToolCalls().forEach(t -> there.add(ToolCallKeys.key(t.name(), t.startOffsetMs())));
+    long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    if (!toolCallKeys.isEmpty() && there.containsAll(toolCallKeys)) {
+      LOGGER.info(
+          "earlier POST had arrived; not posting again call_id={} simulation_result_id={}",
+          callId,
+          simulationResultId);
+      return new Outcome.AlreadyThere(callId, revision, attempt, latencyMs);
+    }
+    return new Outcome.NotThere(callId, revision, attempt);
+  }
+
+  static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer copy = buffer.duplicate();
+    byte[] bytes = new byte[copy.remaining()];
+    copy.get(bytes);
+    return bytes;
+  }
+
+  /** Stops taking work and waits up to {@code timeoutMillis} for requests in flight. */
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, "bluejay-http-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,322 @@
+package dev.bluejaybridge.delivery;
+
+import dev.bluejaybridge.aggregate.CallUpdate;
+import dev.bluejaybridge.aggregate.ClosedCall;
+import dev.bluejaybridge.aggregate.Keys;
+import dev.bluejaybridge.aggregate.LateRecord;
+import dev.bluejaybridge.bluejay.AuthException;
+import dev.bluejaybridge.bluejay.BluejayException;
+import dev.bluejaybridge.bluejay.Payloads;
+import dev.bluejaybridge.bluejay.RejectedException;
+import dev.bluejaybridge.bluejay.RetryableException;
+import dev.bluejaybridge.state.Endpoint;
+import dev.bluejaybridge.state.OutboxEntry;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery stage of one task. A closed call becomes an {@link OutboxEntry} in changelogged state,
+ * in the same transaction as the aggregation's close, and stays there until Bluejay took it (a receipt
+ * is written) or it is dead-lettered (a delivery DLQ record is written), each in the transaction that
+ * removes the entry.
+ *
+ * <p>A wall-clock punctuation every {@link #TICK} first applies the outcomes that HTTP threads
+ * reported since the last cycle, then starts new attempts for due entries while an in-flight slot and
+ * rate-share token are free. The stream thread never waits on the network.
+ */
+final class OutboxProcessor implements Processor<String, CallUpdate, String, byte[]> {
+  static final Duration TICK = Duration.ofMillis(25);
+
+  /** 404 may only mean the call log does not exist yet: retry this many attempts before giving up. */
+  static final int NOT_FOUND_ATTEMPTS = 3;
+
+  private static final Logger LOGGER = LoggerFactory.getLogger(OutboxProcessor.class);
+  private static final byte[] NOTHING = new byte[0];
+
+  private final Dispatcher dispatcher;
+  private final DeliverySettings settings;
+  private final Backoff backoff;
+  private final DeliveryMetrics metrics;
+  private final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+  /** call_id → the attempt number in flight, for this task's calls. */
+  private final Map<String, Integer> inFlight = new HashMap<>();
+
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, OutboxEntry> outbox;
+  private KeyValueStore<Bytes, byte[]> due;
+  private int partition = -1;
+
+  OutboxProcessor(
+      Dispatcher dispatcher, DeliverySettings settings, Backoff backoff, DeliveryMetrics metrics) {
+    this.dispatcher = dispatcher;
+    this.settings = settings;
+    this.backoff = backoff;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.outbox = context.getStateStore(DeliveryStores.OUTBOX);
+    this.due = context.getStateStore(DeliveryStores.OUTBOX_DUE);
+    this.partition = context.taskId().partition();
+    dispatcher.rate().partitionAssigned(partition);
+    context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::cycle);
+  }
+
+  @Override
+  public void close() {
+    // Outcomes of requests still in flight are dropped: the entries stay in the outbox, and whoever
+    // owns the partition next sends them again.
+    dispatcher.rate().partitionRevoked(partition);
+  }
+
+  @Override
+  public void process(Record<String, CallUpdate> record) {
+    long now = context.currentSystemTimeMs();
+    if (record.value() instanceof ClosedCall call) {
+      enqueue(call, now);
+    } else if (record.value() instanceof LateRecord late) {
+      LOGGER.warn(
+          "late record of a delivered simulated call dead-lettered call_id={} simulation_result_id={}",
+          late.callId(),
+          late.simulationResultId());
+      metrics.deadLettered("late");
+      context.forward(
+          new Record<>(
+              late.callId(),
+              DeliveryRecords.lateRecord(late.simulationResultId(), late.record().toString(), now),
+              now,
+              DeliveryRecords.headers("late", null, 0)),
+          DeliveryTopology.DLQ_SINK);
+    }
+  }
+
+  private void enqueue(ClosedCall call, long now) {
+    OutboxEntry previous = outbox.get(call.callId());
+    if (previous != null) {
+      // A newer revision of a production call replaces the pending one: PUT replaces the whole log.
+      due.delete(Keys.timer(previous.getNextAttemptAt(), previous.getCallId()));
+    }
+    boolean simulated = call.simulated();
+    byte[] body =
+        simulated
+            ? Payloads.updateSimulationBody(call)
+            : Payloads.updateLogBody(call, settings.reevaluate());
+    OutboxEntry entry =
+        OutboxEntry.newBuilder()
+            .setCallId(call.callId())
+            .setRevision(call.revision())
+            .setEndpoint(simulated ? Endpoint.UPDATE_SIMULATION_RESULT : Endpoint.UPDATE_LOG)
+            .setSimulationResultId(call.simulationResultId())
+            .setRequestBody(ByteBuffer.wrap(body))
+            .setToolCallKeys(ToolCallKeys.of(call))
+            .setEnqueuedAt(now)
+            .setAttempts(previous == null ? 0 : previous.getAttempts())
+            .setFirstAttemptAt(previous == null ? null : previous.getFirstAttemptAt())
+            .setLastAttemptAt(previous == null ? null : previous.getLastAttemptAt())
+            .setNextAttemptAt(now)
+            .build();
+    outbox.put(call.callId(), entry);
+    due.put(Keys.timer(now, call.callId()), NOTHING);
+  }
+
+  private void cycle(long now) {
+    Outcome outcome;
+    while ((outcome = outcomes.poll()) != null) {
+      apply(outcome, now);
+    }
+    if (!dispatcher.paused()) {
+      dispatchDue(now);
+    }
+  }
+
+  private void dispatchDue(long now) {
+    List<Bytes> candidates = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = due.range(Keys.firstTimer(), Keys.timersDueBy(now))) {
+      while (it.hasNext() && candidates.size() < settings.maxInFlight() * 4) {
+        Bytes key = it.next().key;
+        if (!inFlight.containsKey(Keys.timerCallId(key))) {
+          candidates.add(key);
+        }
+      }
+    }
+    for (Bytes key : candidates) {
+      String callId = Keys.timerCallId(key);
+      OutboxEntry entry = outbox.get(callId);
+      if (entry == null || entry.getNextAttemptAt() != Keys.timerDueAt(key)) {
+        due.delete(key); // left behind by an entry that moved or went
+        continue;
+      }
+      if (!dispatcher.tryAcquire()) {
+        return;
+      }
+      start(entry, now);
+    }
+  }
+
+  private void start(OutboxEntry entry, long now) {
+    // A POST whose outcome is unknown (timeout, or a crash before it was recorded) may have reached
+    // Bluejay, which appends: ask first.
+    boolean verifyFirst =
+        entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT
+            && (entry.getVerifyFirst() || entry.getInFlightSince() != null);
+    entry.setAttempts(entry.getAttempts() + 1);
+    entry.setInFlightSince(now);
+    entry.setLastAttemptAt(now);
+    if (entry.getFirstAttemptAt() == null) {
+      entry.setFirstAttemptAt(now);
+    }
+    outbox.put(entry.getCallId(), entry);
+    inFlight.put(entry.getCallId(), entry.getAttempts());
+    dispatcher.send(entry, verifyFirst, outcomes::add);
+  }
+
+  private void apply(Outcome outcome, long now) {
+    String callId = outcome.callId();
+    if (Integer.valueOf(outcome.attempt()).equals(inFlight.get(callId))) {
+      inFlight.remove(callId);
+    }
+    OutboxEntry entry = outbox.get(callId);
+    if (entry == null
+        || entry.getRevision() != outcome.revision()
+        || entry.getAttempts() != outcome.attempt()) {
+      LOGGER.debug("stale outcome ignored call_id={} attempt={}", callId, outcome.attempt());
+      return;
+    }
+    entry.setInFlightSince(null);
+    String endpoint = DeliveryRecords.endpointName(entry.getEndpoint());
+    if (outcome instanceof Outcome.Delivered delivered) {
+      metrics.attempt(endpoint, "delivered", delivered.latencyMs());
+      entry.setLastStatus(delivered.status());
+      delivered(entry, delivered.status(), delivered.latencyMs(), delivered.requestBytes(), now);
+    } else if (outcome instanceof Outcome.AlreadyThere there) {
+      metrics.attempt(endpoint, "already-delivered", there.latencyMs());
+      delivered(entry, 200, there.latencyMs(), entry.getRequestBody().remaining(), now);
+    } else if (outcome instanceof Outcome.NotThere) {
+      metrics.attempt(endpoint, "verified-absent", -1);
+      entry.setVerifyFirst(false);
+      reschedule(entry, now);
+    } else if (outcome instanceof Outcome.Failed failed) {
+      metrics.attempt(endpoint, outcomeName(failed.error()), -1);
+      failed(entry, failed.error(), now);
+    } else if (outcome instanceof Outcome.Crashed crashed) {
+      metrics.attempt(endpoint, "error", -1);
+      LOGGER.error("delivery attempt failed unexpectedly call_id={}", callId, crashed.error());
+      entry.setLastError(crashed.error().toString());
+      retry(entry, Optional.empty(), true, now);
+    }
+  }
+
+  private static String outcomeName(BluejayException error) {
+    if (error instanceof AuthException) {
+      return "auth-refused";
+    }
+    return error instanceof RetryableException ? "retry" : "rejected";
+  }
+
+  private void failed(OutboxEntry entry, BluejayException error, long now) {
+    entry.setLastStatus(error.status() < 0 ? null : error.status());
+    entry.setLastResponseBody(error.responseBody());
+    entry.setLastError(error.getMessage());
+    if (error instanceof AuthException) {
+      dispatcher.pause(now, error.getMessage());
+      entry.setAttempts(entry.getAttempts() - 1); // not the call's fault: the attempt does not count
+      reschedule(entry, now);
+    } else if (error instanceof RetryableException retryable) {
+      LOGGER.info(
+          "delivery attempt failed, will retry call_id={} attempt={} error=\"{}\"",
+          entry.getCallId(),
+          entry.getAttempts(),
+          error.getMessage());
+      retry(entry, retryable.retryAfter(), retryable.outcomeUnknown(), now);
+    } else if (error instanceof RejectedException rejected) {
+      if (rejected.notFound() && entry.getAttempts() < NOT_FOUND_ATTEMPTS) {
+        retry(entry, Optional.empty(), false, now);
+      } else {
+        deadLetter(entry, "http-" + rejected.status(), rejected, now);
+      }
+    }
+  }
+
+  private void retry(OutboxEntry entry, Optional<Duration> retryAfter, boolean outcomeUnknown, long now) {
+    if (outcomeUnknown && entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT) {
+      entry.setVerifyFirst(true);
+    }
+    if (entry.getAttempts() >= settings.maxAttempts()) {
+      deadLetter(entry, "attempts-exhausted", null, now);
+      return;
+    }
+    long at = now + backoff.delayMillis(entry.getAttempts(), retryAfter);
+    moveDue(entry, at);
+    outbox.put(entry.getCallId(), entry);
+  }
+
+  private void reschedule(OutboxEntry entry, long now) {
+    moveDue(entry, now);
+    outbox.put(entry.getCallId(), entry);
+  }
+
+  private void moveDue(OutboxEntry entry, long at) {
+    due.delete(Keys.timer(entry.getNextAttemptAt(), entry.getCallId()));
+    due.put(Keys.timer(at, entry.getCallId()), NOTHING);
+    entry.setNextAttemptAt(at);
+  }
+
+  private void delivered(OutboxEntry entry, int status, long latencyMs, int requestBytes, long now) {
+    remove(entry);
+    LOGGER.debug(
+        "delivered call_id={} endpoint={} attempts={} latency_ms={}",
+        entry.getCallId(),
+        DeliveryRecords.endpointName(entry.getEndpoint()),
+        entry.getAttempts(),
+        latencyMs);
+    if (settings.receiptsEnabled()) {
+      context.forward(
+          new Record<>(
+              entry.getCallId(),
+              DeliveryRecords.receipt(entry, status, latencyMs, now, requestBytes),
+              now),
+          DeliveryTopology.RECEIPTS_SINK);
+    }
+  }
+
+  private void deadLetter(OutboxEntry entry, String reason, RejectedException rejected, long now) {
+    remove(entry);
+    metrics.deadLettered(reason);
+    LOGGER.warn(
+        "call dead-lettered call_id={} reason={} status={} attempts={}",
+        entry.getCallId(),
+        reason,
+        entry.getLastStatus(),
+        entry.getAttempts());
+    context.forward(
+        new Record<>(
+            entry.getCallId(),
+            DeliveryRecords.deadLetter(entry, reason, rejected),
+            now,
+            DeliveryRecords.headers(reason, entry.getLastStatus(), entry.getAttempts())),
+        DeliveryTopology.DLQ_SINK);
+  }
+
+  private void remove(OutboxEntry entry) {
+    due.delete(Keys.timer(entry.getNextAttemptAt(), entry.getCallId()));
+    outbox.delete(entry.getCallId());
+  }
+}

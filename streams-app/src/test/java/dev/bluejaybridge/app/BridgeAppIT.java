@@ -1,0 +1,166 @@
+package dev.bluejaybridge.app;
+
+import static dev.bluejaybridge.support.BluejayStandIn.Endpoint.UPDATE_LOG;
+import static dev.bluejaybridge.support.BluejayStandIn.delayedOk;
+import static dev.bluejaybridge.support.BluejayStandIn.ok;
+import static dev.bluejaybridge.support.Telemetry.endOfCall;
+import static dev.bluejaybridge.support.Telemetry.toolCall;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigLoader;
+import dev.bluejaybridge.registry.SchemaRegistries;
+import dev.bluejaybridge.registry.SchemaRegistry;
+import dev.bluejaybridge.serde.AvroSerializer;
+import dev.bluejaybridge.support.BluejayStandIn;
+import dev.bluejaybridge.support.KafkaTestCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole application as {@code run} starts it, on a real broker, delivering to the stand-in. */
+class BridgeAppIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static KafkaTestCluster kafka;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = KafkaTestCluster.start();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    kafka.close();
+  }
+
+  private BridgeConfig config(String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {
+    return ConfigLoader.parse(
+        Map.ofEntries(
+            Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
+            Map.entry("kafka.application.id", prefix + "-app"),
+            Map.entry("kafka.state.dir", stateDir.toString()),
+            Map.entry("schema.registry.url", "mock://" + registry),
+            Map.entry("topics.tool-calls", prefix + ".tool-calls"),
+            Map.entry("topics.events", prefix + ".events"),
+            Map.entry("topics.transcripts", prefix + ".transcripts"),
+            Map.entry("topics.input-dlq", prefix + ".input-dlq"),
+            Map.entry("topics.delivery-dlq", prefix + ".delivery-dlq"),
+            Map.entry("topics.delivery-receipts", prefix + ".receipts"),
+            Map.entry("call.end-grace", "200ms"),
+            Map.entry("call.inactivity-gap", "2s"),
+            Map.entry("bluejay.base-url", bluejay.baseUrl().toString()),
+            Map.entry("bluejay.api-key", "bj-it-key-123")));
+  }
+
+  private void createTopics(String prefix) throws Exception {
+    kafka.createTopics(
+        Map.of(
+            prefix + ".tool-calls", 2,
+            prefix + ".events", 2,
+            prefix + ".transcripts", 2,
+            prefix + ".input-dlq", 1,
+            prefix + ".delivery-dlq", 1,
+            prefix + ".receipts", 1));
+  }
+
+  private void produceCall(SchemaRegistry registry, String prefix, String callId) {
+    try (KafkaProducer<String, SpecificRecord> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            new StringSerializer(),
+            new AvroSerializer<>(registry, true))) {
+      producer.send(new ProducerRecord<>(prefix + ".tool-calls", callId, toolCall(callId, "lookup_order", 1_000).build()));
+      producer.send(new ProducerRecord<>(prefix + ".events", callId, endOfCall(callId, 9_000).build()));
+    }
+  }
+
+  private static List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(),
+                "group.id", "reader-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest",
+                "isolation.level", "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        return records.size() >= count;
+      });
+    }
+    return records;
+  }
+
+  @Test
+  void deliversOnceAndWritesTheReceiptInTheSameTransaction() throws Exception {
+    String prefix = "app1";
+    createTopics(prefix);
+    String registryName = "app1-" + UUID.randomUUID();
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      BridgeConfig config = config(prefix, registryName, bluejay, dir.resolve("state"));
+      try (BridgeApp app = BridgeApp.start(config, new SimpleMeterRegistry(), Clock.systemUTC())) {
+        produceCall(SchemaRegistries.create("mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)), prefix, "call-a");
+
+        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+
+        assertThat(receipts.get(0).key()).isEqualTo("call-a");
+        assertThat(JSON.readTree(receipts.get(0).value()).get("status").asInt()).isEqualTo(200);
+        assertThat(bluejay.requestsTo("/v1/update-log/call-a")).hasSize(1);
+        bluejay.assertAllRequestsValid();
+      }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  @Test
+  void crashBetweenSendAndAcknowledgementSendsTheCallAgainFromRestoredState() throws Exception {
+    String prefix = "app2";
+    createTopics(prefix);
+    String registryName = "app2-" + UUID.randomUUID();
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      // The first answer comes too late for the first instance: it is gone before it is recorded.
+      bluejay.stubSequence(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(3)), ok(UPDATE_LOG));
+      BridgeApp first = BridgeApp.start(config(prefix, registryName, bluejay, dir.resolve("state-1")), new SimpleMeterRegistry(), Clock.systemUTC());
+      try {
+        produceCall(SchemaRegistries.create("mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)), prefix, "call-b");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !bluejay.requestsTo("/v1/update-log/call-b").isEmpty());
+      } finally {
+        first.close();
+      }
+
+      // A new instance on a wiped state dir restores the outbox from its changelog and sends again.
+      try (BridgeApp second = BridgeApp.start(config(prefix, registryName, bluejay, dir.resolve("state-2")), new SimpleMeterRegistry(), Clock.systemUTC())) {
+        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+
+        assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-b");
+        assertThat(bluejay.requestsTo("/v1/update-log/call-b")).hasSize(2);
+      }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+}
