@@ -1,0 +1,250 @@
+package dev.bluejaybridge.bluejay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import feign.Request;
+import feign.Response;
+import feign.codec.ErrorDecoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * The one place where a failed Bluejay request is classified: retryable, auth or rejected. Feign
+ * calls {@link #decode} for every non-2xx answer; the client calls {@link #ioFailure} when no
+ * answer came. {@code Retry-After} is read here, relative to the injected clock. Messages carry
+ * status, method, path and the truncated body, never request headers; the API key that was sent is
+ * masked should the server echo it.
+ */
+final class BluejayErrorDecoder implements ErrorDecoder {
+
+  static final String API_KEY_HEADER = "X-API-Key";
+
+  private static final String TRUNCATED = "...(truncated)";
+
+  /** How much of an error body is read, to parse validation details from. */
+  private static final int MAX_PARSED_BYTES = 256 * 1024;
+
+  /** Obsolete HTTP-date forms that RFC 9110 §5.6.7 still asks recipients to accept. */
+  private static final List<DateTimeFormatter> HTTP_DATES =
+      List.of(
+          DateTimeFormatter.RFC_1123_DATE_TIME,
+          DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss zzz", Locale.US),
+          DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US)
+              .withZone(java.time.ZoneOffset.UTC));
+
+  private final ObjectMapper mapper;
+  private final Clock clock;
+
+  BluejayErrorDecoder(ObjectMapper mapper, Clock clock) {
+    this.mapper = mapper;
+    this.clock = clock;
+  }
+
+  @Override
+  public Exception decode(String methodKey, Response response) {
+    Request request = response.request();
+    return fromStatus(
+        response.status(),
+        request.httpMethod().name(),
+        path(request.url()),
+        sentKey(request),
+        readBody(response),
+        header(response, "Retry-After"));
+  }
+
+  /** Classifies an answer with a non-2xx status. */
+  BluejayException fromStatus(
+      int status,
+      String method,
+      String path,
+      Optional<String> sentKey,
+      byte[] body,
+      Optional<String> retryAfterHeader) {
+    String text = redact(truncatedText(body), sentKey);
+    String message = "HTTP " + status + " " + method + " " + path + ": " + printable(text);
+    if (status == 401 || status == 403) {
+      return new AuthException(message, status, method, path, text);
+    }
+    if (status == 408 || status == 429 || status >= 500) {
+      Optional<Duration> retryAfter = retryAfterHeader.flatMap(this::retryAfter);
+      return new RetryableException(message, status, method, path, text, retryAfter, false, null);
+    }
+    return new RejectedException(message, status, method, path, text, details(body, sentKey));
+  }
+
+  /**
+   * Classifies a request that got no answer. The outcome is known (not sent) only when connecting
+   * failed; after that, Bluejay may have received the request before the connection broke.
+   */
+  static RetryableException ioFailure(
+      String method, String path, Optional<String> sentKey, IOException cause) {
+    boolean notSent = false;
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException
+          || t instanceof HttpConnectTimeoutException
+          || t instanceof UnknownHostException
+          || t instanceof NoRouteToHostException
+          || t instanceof SSLHandshakeException) {
+        notSent = true;
+        break;
+      }
+    }
+    String message =
+        "I/O error " + method + " " + path + ": " + redact(printable(describe(cause)), sentKey);
+    return new RetryableException(message, -1, method, path, "", Optional.empty(), !notSent, cause);
+  }
+
+  /** {@code Retry-After} as delta-seconds or an HTTP-date; a date in the past means now. */
+  Optional<Duration> retryAfter(String value) {
+    String v = value.strip();
+    if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
+      } catch (NumberFormatException | ArithmeticException tooLarge) {
+        return Optional.empty();
+      }
+    }
+    for (DateTimeFormatter format : HTTP_DATES) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v, format);
+        Duration wait = Duration.between(clock.instant(), at.toInstant());
+        return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
+      } catch (DateTimeParseException next) {
+        // try the next form
+      }
+    }
+    return Optional.empty();
+  }
+
+  private List<ValidationDetail> details(byte[] body, Optional<String> sentKey) {
+    JsonNode json;
+    try {
+      json = body.length == 0 ? null : mapper.readTree(body);
+    } catch (IOException notJson) {
+      return List.of();
+    }
+    if (json == null || !json.path("detail").isArray()) {
+      return List.of();
+    }
+    List<ValidationDetail> details = new ArrayList<>();
+    for (JsonNode item : json.get("detail")) {
+      if (!item.isObject()) {
+        continue;
+      }
+      List<String> loc = new ArrayList<>();
+      for (JsonNode part : item.path("loc")) {
+        loc.add(redact(part.isValueNode() ? part.asText() : part.toString(), sentKey));
+      }
+      details.add(
+          new ValidationDetail(
+              loc,
+              redact(textOrNull(item.get("msg")), sentKey),
+              redact(textOrNull(item.get("type")), sentKey)));
+    }
+    return details;
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+
+  static Optional<String> sentKey(Request request) {
+    Collection<String> values = request.headers().get(API_KEY_HEADER);
+    return values == null || values.isEmpty()
+        ? Optional.empty()
+        : Optional.of(values.iterator().next()).filter(key -> !key.isEmpty());
+  }
+
+  /** Masks the key that was sent, should the server echo it in its answer. */
+  static String redact(String text, Optional<String> key) {
+    return text == null ? null : key.map(k -> text.replace(k, "****")).orElse(text);
+  }
+
+  private static Optional<String> header(Response response, String name) {
+    Collection<String> values = response.headers().get(name);
+    return values == null || values.isEmpty()
+        ? Optional.empty()
+        : Optional.of(values.iterator().next());
+  }
+
+  private static byte[] readBody(Response response) {
+    if (response.body() == null) {
+      return new byte[0];
+    }
+    try (InputStream in = response.body().asInputStream()) {
+      // More than the text kept: a long 422 still yields all its details.
+      return in.readNBytes(MAX_PARSED_BYTES);
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  /**
+   * At most {@link BluejayException#MAX_BODY_BYTES} of the body as text, never splitting a UTF-8
+   * sequence, marked when cut.
+   */
+  static String truncatedText(byte[] body) {
+    if (body.length <= BluejayException.MAX_BODY_BYTES) {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    CharBuffer out = CharBuffer.allocate(BluejayException.MAX_BODY_BYTES);
+    // endOfInput=false leaves an incomplete trailing sequence undecoded instead of replacing it.
+    decoder.decode(ByteBuffer.wrap(body, 0, BluejayException.MAX_BODY_BYTES), out, false);
+    out.flip();
+    return out + TRUNCATED;
+  }
+
+  static String path(String url) {
+    try {
+      String raw = URI.create(url).getRawPath();
+      return raw == null ? url : raw;
+    } catch (IllegalArgumentException e) {
+      return url;
+    }
+  }
+
+  /** One line: bodies go into exception messages and logs. */
+  static String printable(String text) {
+    String oneLine = text.strip().replaceAll("\\s+", " ").replaceAll("\\p{Cntrl}", "?");
+    return oneLine.isEmpty() ? "(empty body)" : oneLine;
+  }
+
+  /** The exception's type and the first message in its cause chain (ConnectException has none). */
+  static String describe(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        return e.getClass().getSimpleName()
+            + ": "
+            + (t == e ? "" : t.getClass().getSimpleName() + ": ")
+            + t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+}
