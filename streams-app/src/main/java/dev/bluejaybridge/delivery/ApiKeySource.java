@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Bluejay API key: fixed ({@code bluejay.api-key}, {@code BLUEJAY_API_KEY}) or read from {@code
- * bluejay.api-key-file}, which is read again (at most once per {@link #RECHECK}) when it changes, so a
- * rotated Kubernetes Secret takes effect without a restart. {@link #version()} changes with the key.
+ * bluejay.api-key-file}, which is read again (at most once per {@link #RECHECK}) when it changes,
+ * so a rotated Kubernetes Secret takes effect without a restart. {@link #version()} changes with
+ * the key.
  */
 public final class ApiKeySource implements Supplier<Secret> {
   static final Duration RECHECK = Duration.ofSeconds(1);
@@ -83,7 +84,8 @@ public final class ApiKeySource implements Supplier<Secret> {
         LOGGER.info("Bluejay API key changed file={} version={}", file.get(), version);
       }
     } catch (IllegalArgumentException e) {
-      LOGGER.warn("cannot re-read the Bluejay API key file; keeping the last key: {}", e.getMessage());
+      LOGGER.warn(
+          "cannot re-read the Bluejay API key file; keeping the last key: {}", e.getMessage());
     }
   }
 

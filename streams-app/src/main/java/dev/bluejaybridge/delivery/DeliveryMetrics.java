@@ -17,7 +17,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 
-/** What delivery reports: outcomes of attempts, dead letters, the rate share and the paused state. */
+/**
+ * What delivery reports: outcomes of attempts, dead letters, the rate share and the paused state.
+ */
 public final class DeliveryMetrics {
   private final MeterRegistry registry;
 

@@ -16,7 +16,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The JSON of delivery receipts and delivery dead-letter records (CONTRACT.md §4 and §5), and the
- * DLQ headers {@code bridge.error.reason}, {@code bridge.error.status}, {@code bridge.error.attempts}.
+ * DLQ headers {@code bridge.error.reason}, {@code bridge.error.status}, {@code
+ * bridge.error.attempts}.
  */
 final class DeliveryRecords {
   static final String REASON_HEADER = "bridge.error.reason";

@@ -14,8 +14,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The outbox: call_id → {@link OutboxEntry} (changelogged, so a crash re-sends rather than loses), and
- * its due index (next attempt time, call_id) so a dispatch cycle reads only the entries that are due.
+ * The outbox: call_id → {@link OutboxEntry} (changelogged, so a crash re-sends rather than loses),
+ * and its due index (next attempt time, call_id) so a dispatch cycle reads only the entries that
+ * are due.
  */
 public final class DeliveryStores {
   public static final String OUTBOX = "outbox";

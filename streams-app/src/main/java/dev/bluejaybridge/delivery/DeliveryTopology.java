@@ -29,9 +29,6 @@ public final class DeliveryTopology {
                 new Backoff(() -> ThreadLocalRandom.current().nextDouble()),
                 metrics);
     return new DeliveryStage(
-        outbox,
-        DeliveryStores.builders(),
-        sinks,
-        dispatcher.rate()::setTotalPartitions);
+        outbox, DeliveryStores.builders(), sinks, dispatcher.rate()::setTotalPartitions);
   }
 }

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The delivery machinery of one instance, shared by the outbox processors of all its tasks: the HTTP
- * executor (never the stream thread), the in-flight bound ({@code delivery.max-in-flight}), the rate
- * share, and the paused state after Bluejay refuses the API key.
+ * The delivery machinery of one instance, shared by the outbox processors of all its tasks: the
+ * HTTP executor (never the stream thread), the in-flight bound ({@code delivery.max-in-flight}),
+ * the rate share, and the paused state after Bluejay refuses the API key.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(Dispatcher.class);
@@ -74,7 +74,8 @@ public final class Dispatcher implements AutoCloseable {
       pausedSince = now;
       pausedAtKeyVersion = keys.version();
       LOGGER.error(
-          "Bluejay refused the API key: delivery paused for every call until the key changes ({})", why);
+          "Bluejay refused the API key: delivery paused for every call until the key changes ({})",
+          why);
     }
   }
 
@@ -95,8 +96,8 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Sends one attempt on the HTTP executor; {@code report} gets the outcome on that thread. The slot
-   * taken by {@link #tryAcquire} is released when the attempt ends.
+   * Sends one attempt on the HTTP executor; {@code report} gets the outcome on that thread. The
+   * slot taken by {@link #tryAcquire} is released when the attempt ends.
    */
   void send(OutboxEntry entry, boolean verifyFirst, Consumer<Outcome> report) {
     String callId = entry.getCallId();
@@ -112,7 +113,8 @@ public final class Dispatcher implements AutoCloseable {
           long started = System.nanoTime();
           try {
             if (verifyFirst) {
-              outcome = verify(callId, revision, attempt, simulationResultId, toolCallKeys, started);
+              outcome =
+                  verify(callId, revision, attempt, simulationResultId, toolCallKeys, started);
             } else {
               BluejayClient.Response response =
                   endpoint == Endpoint.UPDATE_LOG
@@ -120,7 +122,12 @@ public final class Dispatcher implements AutoCloseable {
                       : client.updateSimulationResult(body);
               outcome =
                   new Outcome.Delivered(
-                      callId, revision, attempt, response.status(), response.latencyMs(), body.length);
+                      callId,
+                      revision,
+                      attempt,
+                      response.status(),
+                      response.latencyMs(),
+                      body.length);
             }
           } catch (BluejayException e) {
             outcome = new Outcome.Failed(callId, revision, attempt, e);

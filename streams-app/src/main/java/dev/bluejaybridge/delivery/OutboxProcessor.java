@@ -31,19 +31,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The delivery stage of one task. A closed call becomes an {@link OutboxEntry} in changelogged state,
- * in the same transaction as the aggregation's close, and stays there until Bluejay took it (a receipt
- * is written) or it is dead-lettered (a delivery DLQ record is written), each in the transaction that
- * removes the entry.
+ * The delivery stage of one task. A closed call becomes an {@link OutboxEntry} in changelogged
+ * state, in the same transaction as the aggregation's close, and stays there until Bluejay took it
+ * (a receipt is written) or it is dead-lettered (a delivery DLQ record is written), each in the
+ * transaction that removes the entry.
  *
  * <p>A wall-clock punctuation every {@link #TICK} first applies the outcomes that HTTP threads
- * reported since the last cycle, then starts new attempts for due entries while an in-flight slot and
- * rate-share token are free. The stream thread never waits on the network.
+ * reported since the last cycle, then starts new attempts for due entries while an in-flight slot
+ * and rate-share token are free. The stream thread never waits on the network.
  */
 final class OutboxProcessor implements Processor<String, CallUpdate, String, byte[]> {
   static final Duration TICK = Duration.ofMillis(25);
 
-  /** 404 may only mean the call log does not exist yet: retry this many attempts before giving up. */
+  /**
+   * 404 may only mean the call log does not exist yet: retry this many attempts before giving up.
+   */
   static final int NOT_FOUND_ATTEMPTS = 3;
 
   private static final Logger LOGGER = LoggerFactory.getLogger(OutboxProcessor.class);
@@ -54,6 +56,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   private final Backoff backoff;
   private final DeliveryMetrics metrics;
   private final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+
   /** call_id → the attempt number in flight, for this task's calls. */
   private final Map<String, Integer> inFlight = new HashMap<>();
 
@@ -237,7 +240,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     entry.setLastError(error.getMessage());
     if (error instanceof AuthException) {
       dispatcher.pause(now, error.getMessage());
-      entry.setAttempts(entry.getAttempts() - 1); // not the call's fault: the attempt does not count
+      entry.setAttempts(
+          entry.getAttempts() - 1); // not the call's fault: the attempt does not count
       reschedule(entry, now);
     } else if (error instanceof RetryableException retryable) {
       LOGGER.info(
@@ -255,7 +259,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     }
   }
 
-  private void retry(OutboxEntry entry, Optional<Duration> retryAfter, boolean outcomeUnknown, long now) {
+  private void retry(
+      OutboxEntry entry, Optional<Duration> retryAfter, boolean outcomeUnknown, long now) {
     if (outcomeUnknown && entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT) {
       entry.setVerifyFirst(true);
     }
@@ -279,7 +284,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     entry.setNextAttemptAt(at);
   }
 
-  private void delivered(OutboxEntry entry, int status, long latencyMs, int requestBytes, long now) {
+  private void delivered(
+      OutboxEntry entry, int status, long latencyMs, int requestBytes, long now) {
     remove(entry);
     LOGGER.debug(
         "delivered call_id={} endpoint={} attempts={} latency_ms={}",

@@ -14,18 +14,24 @@ sealed interface Outcome {
   int attempt();
 
   /** Bluejay took the call. */
-  record Delivered(String callId, int revision, int attempt, int status, long latencyMs, int requestBytes)
+  record Delivered(
+      String callId, int revision, int attempt, int status, long latencyMs, int requestBytes)
       implements Outcome {}
 
   /** A simulated call's earlier POST had arrived after all: nothing to send. */
-  record AlreadyThere(String callId, int revision, int attempt, long latencyMs) implements Outcome {}
+  record AlreadyThere(String callId, int revision, int attempt, long latencyMs)
+      implements Outcome {}
 
   /** A simulated call's earlier POST had not arrived: post now. */
   record NotThere(String callId, int revision, int attempt) implements Outcome {}
 
   /** Bluejay refused or could not be reached; the error's type says what to do. */
-  record Failed(String callId, int revision, int attempt, BluejayException error) implements Outcome {}
+  record Failed(String callId, int revision, int attempt, BluejayException error)
+      implements Outcome {}
 
-  /** Something unexpected went wrong in the HTTP thread: treated as retryable with unknown outcome. */
-  record Crashed(String callId, int revision, int attempt, RuntimeException error) implements Outcome {}
+  /**
+   * Something unexpected went wrong in the HTTP thread: treated as retryable with unknown outcome.
+   */
+  record Crashed(String callId, int revision, int attempt, RuntimeException error)
+      implements Outcome {}
 }

@@ -13,14 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This instance's share of the cluster-wide quota ({@code delivery.rate-limit-per-minute}): the quota
- * times the fraction of input partitions this instance owns. Instances need no coordination, and the
- * shares add up to the quota. Recomputed whenever a task is assigned or revoked.
+ * This instance's share of the cluster-wide quota ({@code delivery.rate-limit-per-minute}): the
+ * quota times the fraction of input partitions this instance owns. Instances need no coordination,
+ * and the shares add up to the quota. Recomputed whenever a task is assigned or revoked.
  *
- * <p>The limiter is a Bucket4j bucket refilled greedily, so requests are spaced evenly; its capacity
- * is twice what one dispatch tick can use (1 for any share up to 1200 a minute), and its refill is lowered
- * by the capacity's slack, so no 60-second window ever holds more than the share, however the windows
- * are placed. Time comes from an injected clock.
+ * <p>The limiter is a Bucket4j bucket refilled greedily, so requests are spaced evenly; its
+ * capacity is twice what one dispatch tick can use (1 for any share up to 1200 a minute), and its
+ * refill is lowered by the capacity's slack, so no 60-second window ever holds more than the share,
+ * however the windows are placed. Time comes from an injected clock.
  */
 public final class RateShare {
   private static final Logger LOGGER = LoggerFactory.getLogger(RateShare.class);
@@ -68,7 +68,9 @@ public final class RateShare {
   private void recompute() {
     int owned = ownedPartitions.size();
     double share =
-        totalPartitions <= 0 ? 0 : quotaPerMinute * (double) Math.min(owned, totalPartitions) / totalPartitions;
+        totalPartitions <= 0
+            ? 0
+            : quotaPerMinute * (double) Math.min(owned, totalPartitions) / totalPartitions;
     if (share == perMinute) {
       return;
     }
@@ -83,8 +85,10 @@ public final class RateShare {
       bucket = null;
       return;
     }
-    // Capacity: twice what one dispatch tick can use, so a high share is not capped by the tick (nor
-    // lost when a tick comes late). A bucket of capacity k lets k-1 more than its refill through in a
+    // Capacity: twice what one dispatch tick can use, so a high share is not capped by the tick
+    // (nor
+    // lost when a tick comes late). A bucket of capacity k lets k-1 more than its refill through in
+    // a
     // window, so the refill is lowered by k-1: no 60-second window ever holds more than the share.
     double perTick = share * OutboxProcessor.TICK.toMillis() / 60_000.0;
     long capacity = Math.max(1, (long) Math.ceil(2 * perTick));

@@ -30,7 +30,8 @@ public final class BridgeTopology {
 
   private BridgeTopology() {}
 
-  public static Topology build(TelemetryTopics topics, BridgeConfig.Calls calls, DeliveryStage delivery) {
+  public static Topology build(
+      TelemetryTopics topics, BridgeConfig.Calls calls, DeliveryStage delivery) {
     Topology topology = new Topology();
     String[] sources = {
       source(topology, topics.toolCalls()),
@@ -46,7 +47,8 @@ public final class BridgeTopology {
         .sinks()
         .forEach(
             (name, topic) ->
-                topology.addSink(name, topic, new StringSerializer(), new ByteArraySerializer(), DELIVER));
+                topology.addSink(
+                    name, topic, new StringSerializer(), new ByteArraySerializer(), DELIVER));
     return topology;
   }
 

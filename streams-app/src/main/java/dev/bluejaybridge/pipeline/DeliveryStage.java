@@ -9,7 +9,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
  * What the topology hangs after the aggregation: the processor that receives every {@link
- * CallUpdate}, its stores, and its sinks (sink name → topic; values are byte arrays, keys call ids).
+ * CallUpdate}, its stores, and its sinks (sink name → topic; values are byte arrays, keys call
+ * ids).
  *
  * @param partitionCount told the input topics' partition count before Kafka Streams starts
  */

@@ -40,7 +40,8 @@ public final class Pipeline implements AutoCloseable {
    * @throws TopicLayout.TopicLayoutException when the input topics are missing or not
    *     co-partitioned
    */
-  public static Pipeline start(BridgeConfig config, SchemaRegistry registry, DeliveryStage delivery) {
+  public static Pipeline start(
+      BridgeConfig config, SchemaRegistry registry, DeliveryStage delivery) {
     TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
       int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);

@@ -53,7 +53,8 @@ class BridgeAppIT {
     kafka.close();
   }
 
-  private BridgeConfig config(String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {
+  private BridgeConfig config(
+      String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {
     return ConfigLoader.parse(
         Map.ofEntries(
             Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
@@ -89,8 +90,11 @@ class BridgeAppIT {
             Map.of("bootstrap.servers", kafka.bootstrapServers()),
             new StringSerializer(),
             new AvroSerializer<>(registry, true))) {
-      producer.send(new ProducerRecord<>(prefix + ".tool-calls", callId, toolCall(callId, "lookup_order", 1_000).build()));
-      producer.send(new ProducerRecord<>(prefix + ".events", callId, endOfCall(callId, 9_000).build()));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".tool-calls", callId, toolCall(callId, "lookup_order", 1_000).build()));
+      producer.send(
+          new ProducerRecord<>(prefix + ".events", callId, endOfCall(callId, 9_000).build()));
     }
   }
 
@@ -99,17 +103,24 @@ class BridgeAppIT {
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(
             Map.of(
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "group.id", "reader-" + UUID.randomUUID(),
-                "auto.offset.reset", "earliest",
-                "isolation.level", "read_committed"),
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
             new StringDeserializer(),
             new StringDeserializer())) {
       consumer.subscribe(List.of(topic));
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        return records.size() >= count;
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+              });
     }
     return records;
   }
@@ -122,7 +133,11 @@ class BridgeAppIT {
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
       BridgeConfig config = config(prefix, registryName, bluejay, dir.resolve("state"));
       try (BridgeApp app = BridgeApp.start(config, new SimpleMeterRegistry(), Clock.systemUTC())) {
-        produceCall(SchemaRegistries.create("mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)), prefix, "call-a");
+        produceCall(
+            SchemaRegistries.create(
+                "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
+            prefix,
+            "call-a");
 
         List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
 
@@ -143,17 +158,32 @@ class BridgeAppIT {
     String registryName = "app2-" + UUID.randomUUID();
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
       // The first answer comes too late for the first instance: it is gone before it is recorded.
-      bluejay.stubSequence(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(3)), ok(UPDATE_LOG));
-      BridgeApp first = BridgeApp.start(config(prefix, registryName, bluejay, dir.resolve("state-1")), new SimpleMeterRegistry(), Clock.systemUTC());
+      bluejay.stubSequence(
+          UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(3)), ok(UPDATE_LOG));
+      BridgeApp first =
+          BridgeApp.start(
+              config(prefix, registryName, bluejay, dir.resolve("state-1")),
+              new SimpleMeterRegistry(),
+              Clock.systemUTC());
       try {
-        produceCall(SchemaRegistries.create("mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)), prefix, "call-b");
-        await().atMost(Duration.ofSeconds(60)).until(() -> !bluejay.requestsTo("/v1/update-log/call-b").isEmpty());
+        produceCall(
+            SchemaRegistries.create(
+                "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
+            prefix,
+            "call-b");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !bluejay.requestsTo("/v1/update-log/call-b").isEmpty());
       } finally {
         first.close();
       }
 
       // A new instance on a wiped state dir restores the outbox from its changelog and sends again.
-      try (BridgeApp second = BridgeApp.start(config(prefix, registryName, bluejay, dir.resolve("state-2")), new SimpleMeterRegistry(), Clock.systemUTC())) {
+      try (BridgeApp second =
+          BridgeApp.start(
+              config(prefix, registryName, bluejay, dir.resolve("state-2")),
+              new SimpleMeterRegistry(),
+              Clock.systemUTC())) {
         List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
 
         assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-b");

@@ -18,10 +18,11 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
- * The whole topology with the real delivery stage in a TopologyTestDriver, sending over real HTTP to
- * a Bluejay stand-in. Wall-clock time is the driver's, shared with the rate limiter; HTTP outcomes
- * arrive on real threads and are applied at the next punctuation, so tests wait for them with {@link
- * #runUntil}, which only moves the mock wall clock in {@link OutboxProcessor#TICK} steps.
+ * The whole topology with the real delivery stage in a TopologyTestDriver, sending over real HTTP
+ * to a Bluejay stand-in. Wall-clock time is the driver's, shared with the rate limiter; HTTP
+ * outcomes arrive on real threads and are applied at the next punctuation, so tests wait for them
+ * with {@link #runUntil}, which only moves the mock wall clock in {@link OutboxProcessor#TICK}
+ * steps.
  */
 final class DeliveryHarness implements AutoCloseable {
   final PipelineDriver driver;
@@ -55,9 +56,11 @@ final class DeliveryHarness implements AutoCloseable {
               RateShare rate =
                   new RateShare(config.delivery().rateLimitPerMinute(), pipeline.clock);
               rate.setTotalPartitions(1); // the driver has one partition per topic
-              Dispatcher dispatcher = new Dispatcher(bluejay, source, rate, config.delivery().maxInFlight());
+              Dispatcher dispatcher =
+                  new Dispatcher(bluejay, source, rate, config.delivery().maxInFlight());
               created.set(dispatcher);
-              return DeliveryTopology.stage(config, dispatcher, new DeliveryMetrics(meters, dispatcher));
+              return DeliveryTopology.stage(
+                  config, dispatcher, new DeliveryMetrics(meters, dispatcher));
             });
     this.dispatcher = created.get();
     this.client = createdClient.get();

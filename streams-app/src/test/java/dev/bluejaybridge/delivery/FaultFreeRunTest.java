@@ -24,9 +24,16 @@ class FaultFreeRunTest {
         for (int i = 0; i < CALLS; i++) {
           String callId = "call-" + i;
           String simulation = i % 4 == 0 ? String.valueOf(50_000 + i) : null;
-          h.driver.transcripts.pipeInput(callId, turn(callId, Speaker.USER, "Where is my order?", 0).setSimulationResultId(simulation).build());
-          h.driver.toolCalls.pipeInput(callId, toolCall(callId, "lookup_order", 1_000).setSimulationResultId(simulation).build());
-          h.driver.events.pipeInput(callId, endOfCall(callId, 9_000).setSimulationResultId(simulation).build());
+          h.driver.transcripts.pipeInput(
+              callId,
+              turn(callId, Speaker.USER, "Where is my order?", 0)
+                  .setSimulationResultId(simulation)
+                  .build());
+          h.driver.toolCalls.pipeInput(
+              callId,
+              toolCall(callId, "lookup_order", 1_000).setSimulationResultId(simulation).build());
+          h.driver.events.pipeInput(
+              callId, endOfCall(callId, 9_000).setSimulationResultId(simulation).build());
         }
         h.driver.advanceWallClock(Duration.ofSeconds(6));
 
@@ -38,9 +45,15 @@ class FaultFreeRunTest {
         int requests = bluejay.requests().size();
         Set<String> calls =
             bluejay.requests().stream()
-                .map(r -> r.path().startsWith("/v1/update-log/") ? r.path() : r.json().get("simulation_result_id").asText())
+                .map(
+                    r ->
+                        r.path().startsWith("/v1/update-log/")
+                            ? r.path()
+                            : r.json().get("simulation_result_id").asText())
                 .collect(Collectors.toSet());
-        System.out.printf("fault-free run: calls=%d requests=%d requests_per_call=%.3f%n", CALLS, requests, requests / (double) CALLS);
+        System.out.printf(
+            "fault-free run: calls=%d requests=%d requests_per_call=%.3f%n",
+            CALLS, requests, requests / (double) CALLS);
         assertThat(requests).isEqualTo(CALLS);
         assertThat(calls).as("distinct calls requested").hasSize(CALLS);
         assertThat(h.deadLetters()).isEmpty();

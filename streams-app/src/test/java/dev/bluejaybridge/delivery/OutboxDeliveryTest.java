@@ -48,11 +48,12 @@ class OutboxDeliveryTest {
 
   @TempDir Path dir;
   private BluejayStandIn bluejay;
+
   /** Wall-clock time of the driver when each request reached the stand-in. */
   private final List<Long> arrivals = new CopyOnWriteArrayList<>();
 
-  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-      new ch.qos.logback.core.read.ListAppender<>();
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+      logs = new ch.qos.logback.core.read.ListAppender<>();
 
   @BeforeEach
   void startBluejay() {
@@ -69,7 +70,9 @@ class OutboxDeliveryTest {
       bluejay.assertAllRequestsValid();
       assertThat(logs.list).isNotEmpty();
       for (ch.qos.logback.classic.spi.ILoggingEvent event : logs.list) {
-        String line = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
+        String line =
+            event.getFormattedMessage()
+                + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
         assertThat(line).doesNotContain("bj-test-key-0001", "bj-old-key", "bj-new-key");
       }
     } finally {
@@ -85,7 +88,8 @@ class OutboxDeliveryTest {
   }
 
   private static ch.qos.logback.classic.Logger rootLogger() {
-    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    return (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   private DeliveryHarness harness(Map<String, String> settings) {
@@ -94,7 +98,10 @@ class OutboxDeliveryTest {
 
   private DeliveryHarness harness(Map<String, String> settings, ApiKeySource keys) {
     DeliveryHarness harness = new DeliveryHarness(bluejay.baseUrl(), settings, keys);
-    bluejay.server().addMockServiceRequestListener((request, response) -> arrivals.add(harness.driver.clock.millis()));
+    bluejay
+        .server()
+        .addMockServiceRequestListener(
+            (request, response) -> arrivals.add(harness.driver.clock.millis()));
     return harness;
   }
 
@@ -139,9 +146,13 @@ class OutboxDeliveryTest {
   @Test
   void deliversASimulatedCallToUpdateSimulationResult() throws IOException {
     try (DeliveryHarness h = harness(Map.of())) {
-      h.driver.toolCalls.pipeInput("sim-1", toolCall("sim-1", "book", 100).setSimulationResultId("13062").build());
-      h.driver.transcripts.pipeInput("sim-1", turn("sim-1", Speaker.AGENT, "Booked.", 200).setSimulationResultId("13062").build());
-      h.driver.events.pipeInput("sim-1", endOfCall("sim-1", 900).setSimulationResultId("13062").build());
+      h.driver.toolCalls.pipeInput(
+          "sim-1", toolCall("sim-1", "book", 100).setSimulationResultId("13062").build());
+      h.driver.transcripts.pipeInput(
+          "sim-1",
+          turn("sim-1", Speaker.AGENT, "Booked.", 200).setSimulationResultId("13062").build());
+      h.driver.events.pipeInput(
+          "sim-1", endOfCall("sim-1", 900).setSimulationResultId("13062").build());
       h.driver.advanceWallClock(Duration.ofSeconds(6));
 
       h.runUntil(() -> h.receipts().size() == 1);
@@ -149,7 +160,8 @@ class OutboxDeliveryTest {
       JsonNode body = bluejay.requestsTo(UPDATE_SIMULATION).get(0).json();
       assertThat(body.get("simulation_result_id").asText()).isEqualTo("13062");
       assertThat(body.get("recorded_transcript")).hasSize(1);
-      assertThat(json(h.receipts().get(0).value()).get("simulation_result_id").asText()).isEqualTo("13062");
+      assertThat(json(h.receipts().get(0).value()).get("simulation_result_id").asText())
+          .isEqualTo("13062");
     }
   }
 
@@ -163,7 +175,8 @@ class OutboxDeliveryTest {
 
       assertThat(bluejay.requestsTo("/v1/update-log/call-1")).hasSize(2);
       assertThat(h.deadLetters()).isEmpty();
-      assertThat(h.meters.get("bridge.deliveries").tag("outcome", "retry").counter().count()).isEqualTo(1.0);
+      assertThat(h.meters.get("bridge.deliveries").tag("outcome", "retry").counter().count())
+          .isEqualTo(1.0);
     }
   }
 
@@ -176,13 +189,17 @@ class OutboxDeliveryTest {
       h.runUntil(() -> h.receipts().size() == 1);
 
       assertThat(arrivals).hasSize(2);
-      assertThat(arrivals.get(1) - arrivals.get(0)).as("ms between the 429 and the next attempt").isGreaterThanOrEqualTo(2_000);
+      assertThat(arrivals.get(1) - arrivals.get(0))
+          .as("ms between the 429 and the next attempt")
+          .isGreaterThanOrEqualTo(2_000);
     }
   }
 
   @Test
   void unprocessableCallGoesToTheDeliveryDlqAtOnceWithTheValidationDetail() throws IOException {
-    bluejay.stub(UPDATE_LOG, validationError(List.of("body", "tool_calls", 0, "name"), "Field required", "missing"));
+    bluejay.stub(
+        UPDATE_LOG,
+        validationError(List.of("body", "tool_calls", 0, "name"), "Field required", "missing"));
     try (DeliveryHarness h = harness(Map.of())) {
       closeProductionCall(h.driver, "call-1");
 
@@ -197,9 +214,11 @@ class OutboxDeliveryTest {
       assertThat(value.get("reason").asText()).isEqualTo("http-422");
       assertThat(value.get("method").asText()).isEqualTo("PUT");
       assertThat(value.get("path").asText()).isEqualTo("/v1/update-log/call-1");
-      assertThat(value.get("request_body").get("tool_calls").get(0).get("name").asText()).isEqualTo("lookup_order");
+      assertThat(value.get("request_body").get("tool_calls").get(0).get("name").asText())
+          .isEqualTo("lookup_order");
       assertThat(value.get("detail").get(0).get("msg").asText()).isEqualTo("Field required");
-      assertThat(value.get("detail").get(0).get("loc").toString()).isEqualTo("[\"body\",\"tool_calls\",\"0\",\"name\"]");
+      assertThat(value.get("detail").get(0).get("loc").toString())
+          .isEqualTo("[\"body\",\"tool_calls\",\"0\",\"name\"]");
       assertThat(value.get("first_attempt_at").asText()).isNotBlank();
       assertThat(bluejay.requestsTo("/v1/update-log/call-1")).hasSize(1);
       assertThat(h.receipts()).isEmpty();
@@ -208,7 +227,8 @@ class OutboxDeliveryTest {
 
   @Test
   void timeoutsAreRetried() throws IOException {
-    bluejay.stubSequence(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofMillis(1_500)), ok(UPDATE_LOG));
+    bluejay.stubSequence(
+        UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofMillis(1_500)), ok(UPDATE_LOG));
     try (DeliveryHarness h = harness(Map.of("delivery.request-timeout", "300ms"))) {
       closeProductionCall(h.driver, "call-1");
 
@@ -239,12 +259,23 @@ class OutboxDeliveryTest {
   void refusedKeyPausesDeliveryWithoutDeadLettersUntilTheKeyFileChanges() throws IOException {
     Path keyFile = dir.resolve("api-key");
     Files.writeString(keyFile, "bj-old-key\n");
-    bluejay.server().stubFor(put(urlPathMatching("/v1/update-log/.*")).atPriority(1)
-        .withHeader("X-API-Key", equalTo("bj-old-key")).willReturn(unauthorized()));
+    bluejay
+        .server()
+        .stubFor(
+            put(urlPathMatching("/v1/update-log/.*"))
+                .atPriority(1)
+                .withHeader("X-API-Key", equalTo("bj-old-key"))
+                .willReturn(unauthorized()));
     PipelineDriver[] driverRef = new PipelineDriver[1];
     dev.bluejaybridge.support.MutableClock keyClock = new dev.bluejaybridge.support.MutableClock();
     ApiKeySource keys =
-        ApiKeySource.from(new BridgeConfig.Bluejay(bluejay.baseUrl(), java.util.Optional.empty(), java.util.Optional.of(keyFile), true), keyClock);
+        ApiKeySource.from(
+            new BridgeConfig.Bluejay(
+                bluejay.baseUrl(),
+                java.util.Optional.empty(),
+                java.util.Optional.of(keyFile),
+                true),
+            keyClock);
     try (DeliveryHarness h = harness(Map.of("delivery.max-attempts", "2"), keys)) {
       driverRef[0] = h.driver;
       closeProductionCall(h.driver, "call-1");
@@ -252,13 +283,16 @@ class OutboxDeliveryTest {
 
       h.runUntil(() -> h.dispatcher.paused());
       for (int i = 0; i < 200; i++) {
-        h.driver.advanceWallClock(Duration.ofSeconds(1)); // minutes pass: still nothing dead-lettered
+        h.driver.advanceWallClock(
+            Duration.ofSeconds(1)); // minutes pass: still nothing dead-lettered
       }
       assertThat(h.dispatcher.paused()).isTrue();
       assertThat(h.meters.get("bridge.delivery.paused").gauge().value()).isEqualTo(1.0);
       assertThat(h.deadLetters()).isEmpty();
       int refused = bluejay.requests().size();
-      assertThat(refused).as("no requests while paused beyond those that found out").isLessThanOrEqualTo(2);
+      assertThat(refused)
+          .as("no requests while paused beyond those that found out")
+          .isLessThanOrEqualTo(2);
 
       Files.writeString(keyFile, "bj-new-key\n");
       keyClock.advanceMillis(ApiKeySource.RECHECK.toMillis());
@@ -272,12 +306,15 @@ class OutboxDeliveryTest {
   @Test
   void lateRecordOfADeliveredSimulatedCallGoesToTheDeliveryDlqAsLate() throws IOException {
     try (DeliveryHarness h = harness(Map.of())) {
-      h.driver.toolCalls.pipeInput("sim-1", toolCall("sim-1", "book", 100).setSimulationResultId("42").build());
-      h.driver.events.pipeInput("sim-1", endOfCall("sim-1", 900).setSimulationResultId("42").build());
+      h.driver.toolCalls.pipeInput(
+          "sim-1", toolCall("sim-1", "book", 100).setSimulationResultId("42").build());
+      h.driver.events.pipeInput(
+          "sim-1", endOfCall("sim-1", 900).setSimulationResultId("42").build());
       h.driver.advanceWallClock(Duration.ofSeconds(6));
       h.runUntil(() -> h.receipts().size() == 1);
 
-      h.driver.toolCalls.pipeInput("sim-1", toolCall("sim-1", "straggler", 800).setSimulationResultId("42").build());
+      h.driver.toolCalls.pipeInput(
+          "sim-1", toolCall("sim-1", "straggler", 800).setSimulationResultId("42").build());
       h.runUntil(() -> h.deadLetters().size() == 1);
 
       assertThat(header(h.deadLetters().get(0), "bridge.error.reason")).isEqualTo("late");
@@ -306,15 +343,22 @@ class OutboxDeliveryTest {
   @Test
   void postWithUnknownOutcomeIsCheckedBeforePostingAgain() {
     // The POST arrives (the stand-in records its tool calls) but answers too late for the client.
-    bluejay.stubSequence(UPDATE_SIMULATION_RESULT, delayedOk(UPDATE_SIMULATION_RESULT, Duration.ofMillis(1_000)), ok(UPDATE_SIMULATION_RESULT));
+    bluejay.stubSequence(
+        UPDATE_SIMULATION_RESULT,
+        delayedOk(UPDATE_SIMULATION_RESULT, Duration.ofMillis(1_000)),
+        ok(UPDATE_SIMULATION_RESULT));
     try (DeliveryHarness h = harness(Map.of("delivery.request-timeout", "300ms"))) {
-      h.driver.toolCalls.pipeInput("sim-7", toolCall("sim-7", "book", 100).setSimulationResultId("77").build());
-      h.driver.events.pipeInput("sim-7", endOfCall("sim-7", 900).setSimulationResultId("77").build());
+      h.driver.toolCalls.pipeInput(
+          "sim-7", toolCall("sim-7", "book", 100).setSimulationResultId("77").build());
+      h.driver.events.pipeInput(
+          "sim-7", endOfCall("sim-7", 900).setSimulationResultId("77").build());
       h.driver.advanceWallClock(Duration.ofSeconds(6));
 
       h.runUntil(() -> h.receipts().size() == 1);
 
-      assertThat(bluejay.requestsTo(UPDATE_SIMULATION)).as("the timed-out POST had arrived: not posted again").hasSize(1);
+      assertThat(bluejay.requestsTo(UPDATE_SIMULATION))
+          .as("the timed-out POST had arrived: not posted again")
+          .hasSize(1);
       assertThat(bluejay.requestsTo("/v1/retrieve-simulation-result/77")).hasSize(1);
     }
   }
@@ -324,8 +368,10 @@ class OutboxDeliveryTest {
     // The connection drops after the request was sent, and Bluejay never stored it.
     bluejay.stubSequence(UPDATE_SIMULATION_RESULT, connectionReset(), ok(UPDATE_SIMULATION_RESULT));
     try (DeliveryHarness h = harness(Map.of("delivery.request-timeout", "300ms"))) {
-      h.driver.toolCalls.pipeInput("sim-8", toolCall("sim-8", "book", 100).setSimulationResultId("78").build());
-      h.driver.events.pipeInput("sim-8", endOfCall("sim-8", 900).setSimulationResultId("78").build());
+      h.driver.toolCalls.pipeInput(
+          "sim-8", toolCall("sim-8", "book", 100).setSimulationResultId("78").build());
+      h.driver.events.pipeInput(
+          "sim-8", endOfCall("sim-8", 900).setSimulationResultId("78").build());
       h.driver.advanceWallClock(Duration.ofSeconds(6));
 
       h.runUntil(() -> h.receipts().size() == 1);

@@ -45,7 +45,9 @@ class RateShareTest {
     for (long start = 0; start + 60_000 <= Duration.ofMinutes(10).toMillis(); start += 1_000) {
       long from = start;
       long inWindow = sent.stream().filter(t -> t >= from && t < from + 60_000).count();
-      assertThat(inWindow).as("requests in [%d, %d) ms", from, from + 60_000).isGreaterThanOrEqualTo(45);
+      assertThat(inWindow)
+          .as("requests in [%d, %d) ms", from, from + 60_000)
+          .isGreaterThanOrEqualTo(45);
     }
   }
 
@@ -67,7 +69,9 @@ class RateShareTest {
     for (long start = 0; start + 60_000 <= Duration.ofMinutes(3).toMillis(); start += 500) {
       long from = start;
       long inWindow = sent.stream().filter(t -> t >= from && t < from + 60_000).count();
-      assertThat(inWindow).as("requests in [%d, %d) ms", from, from + 60_000).isBetween(5_700L, 6_000L);
+      assertThat(inWindow)
+          .as("requests in [%d, %d) ms", from, from + 60_000)
+          .isBetween(5_700L, 6_000L);
     }
   }
 

@@ -92,7 +92,8 @@ class PipelineIT {
         SchemaRegistries.create(config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
     Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
 
-    try (Pipeline pipeline = Pipeline.start(config, registry, DeliveryStage.of(() -> new Capture(delivered)));
+    try (Pipeline pipeline =
+            Pipeline.start(config, registry, DeliveryStage.of(() -> new Capture(delivered)));
         KafkaProducer<String, Object> producer =
             new KafkaProducer<>(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()),

@@ -51,8 +51,10 @@ public final class PipelineDriver implements AutoCloseable {
   private final String registryName;
   private final List<CallUpdate> delivered = new ArrayList<>();
   public final BridgeConfig config;
+
   /** Follows the driver's wall clock: give it to whatever else should see the same time. */
   public final MutableClock clock = new MutableClock(START.toEpochMilli());
+
   public final TelemetryTopics topics;
   public final TestInputTopic<String, ToolCall> toolCalls;
   public final TestInputTopic<String, CallEvent> events;
@@ -65,11 +67,12 @@ public final class PipelineDriver implements AutoCloseable {
 
   /**
    * A driver whose delivery stage {@code stage} builds (the real outbox, say) from the driver's
-   * config and clock. (The driver deletes its state dir when it closes, so a crash and restart on the
-   * same state is an integration test.)
+   * config and clock. (The driver deletes its state dir when it closes, so a crash and restart on
+   * the same state is an integration test.)
    */
   public PipelineDriver(
-      Map<String, String> settings, java.util.function.Function<PipelineDriver, DeliveryStage> stage) {
+      Map<String, String> settings,
+      java.util.function.Function<PipelineDriver, DeliveryStage> stage) {
     registryName = "ttd-" + UUID.randomUUID();
     Map<String, String> all = new HashMap<>();
     all.put("kafka.bootstrap.servers", "ttd:9092");
@@ -89,7 +92,10 @@ public final class PipelineDriver implements AutoCloseable {
     properties.put(StreamsConfig.STATE_DIR_CONFIG, this.stateDir.toString());
     driver =
         new TopologyTestDriver(
-            BridgeTopology.build(topics, config.calls(), stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered))),
+            BridgeTopology.build(
+                topics,
+                config.calls(),
+                stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered))),
             properties,
             START);
     toolCalls =
@@ -133,7 +139,9 @@ public final class PipelineDriver implements AutoCloseable {
   /** Output topic of raw keys and values, e.g. the delivery DLQ. */
   public TestOutputTopic<String, byte[]> output(String topic) {
     return driver.createOutputTopic(
-        topic, new org.apache.kafka.common.serialization.StringDeserializer(), new ByteArrayDeserializer());
+        topic,
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   /** The underlying driver, for what this class does not wrap. */
