@@ -90,6 +90,27 @@ final class DeliveryRecords {
     return write(value);
   }
 
+  /** A call whose request body is over the outbox's limit: named, not sent, its body left out. */
+  static byte[] tooLarge(
+      dev.bluejaybridge.aggregate.ClosedCall call, boolean simulated, int requestBytes, long now) {
+    ObjectNode value = JSON.createObjectNode();
+    Endpoint endpoint = simulated ? Endpoint.UPDATE_SIMULATION_RESULT : Endpoint.UPDATE_LOG;
+    value.put("endpoint", endpointName(endpoint));
+    value.put("method", method(endpoint));
+    value.put(
+        "path", simulated ? "/v1/update-simulation-result" : "/v1/update-log/" + call.callId());
+    value.putNull("request_body");
+    value.put("request_bytes", requestBytes);
+    value.put("records", call.size());
+    value.putNull("status");
+    value.putNull("response_body");
+    value.put("reason", "request-too-large");
+    value.put("attempts", 0);
+    value.putNull("first_attempt_at");
+    value.put("last_attempt_at", Instant.ofEpochMilli(now).toString());
+    return write(value);
+  }
+
   /** A late record of a simulated call: it can never be sent, Bluejay would append it twice. */
   static byte[] lateRecord(String simulationResultId, String recordJson, long receivedAt) {
     ObjectNode value = JSON.createObjectNode();

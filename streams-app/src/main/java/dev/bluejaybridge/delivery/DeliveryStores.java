@@ -25,6 +25,9 @@ public final class DeliveryStores {
   /** Outbox entries hold whole request bodies; their changelog takes records this large. */
   static final int MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
+  /** The largest request body kept for delivery, leaving room for the rest of the entry. */
+  static final int MAX_REQUEST_BYTES = 15 * 1024 * 1024;
+
   private DeliveryStores() {}
 
   public static List<StoreBuilder<?>> builders() {

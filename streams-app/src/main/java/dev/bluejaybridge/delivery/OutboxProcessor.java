@@ -122,6 +122,22 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
         simulated
             ? Payloads.updateSimulationBody(call)
             : Payloads.updateLogBody(call, settings.reevaluate());
+    if (body.length > DeliveryStores.MAX_REQUEST_BYTES) {
+      LOGGER.warn(
+          "call too large to deliver call_id={} request_bytes={} limit={}",
+          call.callId(),
+          body.length,
+          DeliveryStores.MAX_REQUEST_BYTES);
+      metrics.deadLettered("request-too-large");
+      context.forward(
+          new Record<>(
+              call.callId(),
+              DeliveryRecords.tooLarge(call, simulated, body.length, now),
+              now,
+              DeliveryRecords.headers("request-too-large", null, 0)),
+          DeliveryTopology.DLQ_SINK);
+      return;
+    }
     OutboxEntry entry =
         OutboxEntry.newBuilder()
             .setCallId(call.callId())
@@ -131,9 +147,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
             .setRequestBody(ByteBuffer.wrap(body))
             .setToolCallKeys(ToolCallKeys.of(call))
             .setEnqueuedAt(now)
-            .setAttempts(previous == null ? 0 : previous.getAttempts())
-            .setFirstAttemptAt(previous == null ? null : previous.getFirstAttemptAt())
-            .setLastAttemptAt(previous == null ? null : previous.getLastAttemptAt())
+            .setAttempts(0)
             .setNextAttemptAt(now)
             .build();
     outbox.put(call.callId(), entry);

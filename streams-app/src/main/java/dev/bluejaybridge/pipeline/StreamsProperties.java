@@ -12,8 +12,15 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class StreamsProperties {
   private StreamsProperties() {}
 
+  /**
+   * Outbox entries carry whole request bodies (up to 16 MiB, see DeliveryStores): the producer must
+   * be allowed to write them to the outbox changelog. A value set in the config wins.
+   */
+  static final String PRODUCER_MAX_REQUEST_SIZE = "producer.max.request.size";
+
   public static Properties from(BridgeConfig config) {
     Properties properties = new Properties();
+    properties.put(PRODUCER_MAX_REQUEST_SIZE, String.valueOf(17 * 1024 * 1024));
     properties.putAll(config.kafka().properties());
     // Ours, whatever the file says: poison input must reach the input DLQ (KIP-1034).
     properties.put(

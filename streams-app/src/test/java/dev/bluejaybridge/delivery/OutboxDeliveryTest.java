@@ -140,6 +140,9 @@ class OutboxDeliveryTest {
       assertThat(value.get("request_bytes").asInt()).isPositive();
       assertThat(value.get("simulation_result_id").isNull()).isTrue();
       assertThat(h.deadLetters()).isEmpty();
+      assertThat(h.meters.get("bridge.rate.limit.per.minute").gauge().value())
+          .as("this instance owns the only partition: the whole quota")
+          .isEqualTo(100_000.0);
     }
   }
 
