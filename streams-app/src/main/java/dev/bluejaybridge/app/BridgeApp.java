@@ -29,13 +29,19 @@ public final class BridgeApp implements AutoCloseable {
   private final BluejayClient client;
   private final Dispatcher dispatcher;
   private final Pipeline pipeline;
+  private final Duration drainTimeout;
 
   private BridgeApp(
-      SchemaRegistry registry, BluejayClient client, Dispatcher dispatcher, Pipeline pipeline) {
+      SchemaRegistry registry,
+      BluejayClient client,
+      Dispatcher dispatcher,
+      Pipeline pipeline,
+      Duration drainTimeout) {
     this.registry = registry;
     this.client = client;
     this.dispatcher = dispatcher;
     this.pipeline = pipeline;
+    this.drainTimeout = drainTimeout;
   }
 
   /**
@@ -69,7 +75,12 @@ public final class BridgeApp implements AutoCloseable {
               config,
               registry,
               DeliveryTopology.stage(config, dispatcher, new DeliveryMetrics(meters, dispatcher)));
-      return new BridgeApp(registry, client, dispatcher, pipeline);
+      return new BridgeApp(
+          registry,
+          client,
+          dispatcher,
+          pipeline,
+          config.delivery().requestTimeout().plusSeconds(1));
     } catch (RuntimeException e) {
       dispatcher.close();
       client.close();
@@ -91,8 +102,29 @@ public final class BridgeApp implements AutoCloseable {
     return pipeline.awaitStop();
   }
 
+  /**
+   * Closes without draining, as a second shutdown signal does: requests in flight are abandoned and
+   * their calls sent again after a restart (a simulated call is looked up first), as after a crash.
+   */
+  public void halt() {
+    closeAll();
+  }
+
+  /**
+   * Drains delivery (no new attempts; requests in flight end and their outcomes are recorded, up to
+   * the request timeout and a second), then closes Kafka Streams, which commits them.
+   */
   @Override
   public void close() {
+    try {
+      dispatcher.drain(drainTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeAll();
+  }
+
+  private void closeAll() {
     try {
       pipeline.close();
     } finally {

@@ -6,9 +6,11 @@ import dev.bluejaybridge.bluejay.SimulationResultView;
 import dev.bluejaybridge.state.Endpoint;
 import dev.bluejaybridge.state.OutboxEntry;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,6 +38,8 @@ public final class Dispatcher implements AutoCloseable {
   private final ExecutorService executor;
   private volatile Long pausedAtKeyVersion;
   private volatile long pausedSince;
+  private volatile boolean draining;
+  private final Set<OutboxProcessor> processors = ConcurrentHashMap.newKeySet();
 
   public Dispatcher(BluejayClient client, ApiKeySource keys, RateShare rate, int maxInFlight) {
     this.client = client;
@@ -61,6 +65,43 @@ public final class Dispatcher implements AutoCloseable {
       LOGGER.info("Bluejay API key changed: delivery resumes");
       return false;
     }
+    return true;
+  }
+
+  /** True once {@link #drain} began: no new attempts start. */
+  boolean draining() {
+    return draining;
+  }
+
+  void register(OutboxProcessor processor) {
+    processors.add(processor);
+  }
+
+  void unregister(OutboxProcessor processor) {
+    processors.remove(processor);
+  }
+
+  /**
+   * Stops starting attempts and waits, at most {@code timeout}, until every request in flight has
+   * ended and its outcome was applied to the outbox by the stream threads (which must still run),
+   * so that closing Kafka Streams afterwards commits those outcomes instead of re-sending the
+   * calls.
+   *
+   * @return true if everything settled in time
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    draining = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!processors.stream().allMatch(OutboxProcessor::settled)) {
+      if (System.nanoTime() > deadline) {
+        LOGGER.warn(
+            "drain timed out; requests still in flight will be sent again after restart in_flight={}",
+            inFlight());
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    LOGGER.info("delivery drained: no requests in flight");
     return true;
   }
 

@@ -14,11 +14,11 @@ import dev.bluejaybridge.state.OutboxEntry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -57,8 +57,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   private final DeliveryMetrics metrics;
   private final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
 
-  /** call_id → the attempt number in flight, for this task's calls. */
-  private final Map<String, Integer> inFlight = new HashMap<>();
+  /** call_id → the attempt number in flight, for this task's calls (read by a draining thread). */
+  private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
 
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, OutboxEntry> outbox;
@@ -80,13 +80,20 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     this.due = context.getStateStore(DeliveryStores.OUTBOX_DUE);
     this.partition = context.taskId().partition();
     dispatcher.rate().partitionAssigned(partition);
+    dispatcher.register(this);
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::cycle);
+  }
+
+  /** No attempt of this task in flight and no outcome waiting to be applied. */
+  boolean settled() {
+    return inFlight.isEmpty() && outcomes.isEmpty();
   }
 
   @Override
   public void close() {
     // Outcomes of requests still in flight are dropped: the entries stay in the outbox, and whoever
     // owns the partition next sends them again.
+    dispatcher.unregister(this);
     dispatcher.rate().partitionRevoked(partition);
   }
 
@@ -159,7 +166,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     while ((outcome = outcomes.poll()) != null) {
       apply(outcome, now);
     }
-    if (!dispatcher.paused()) {
+    if (!dispatcher.draining() && !dispatcher.paused()) {
       dispatchDue(now);
     }
   }

@@ -175,7 +175,7 @@ class BridgeAppIT {
             .atMost(Duration.ofSeconds(60))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-b").isEmpty());
       } finally {
-        first.close();
+        first.halt();
       }
 
       // A new instance on a wiped state dir restores the outbox from its changelog and sends again.
@@ -188,6 +188,53 @@ class BridgeAppIT {
 
         assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-b");
         assertThat(bluejay.requestsTo("/v1/update-log/call-b")).hasSize(2);
+      }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  @Test
+  void cleanCloseWaitsForRequestsInFlightSoNothingIsSentTwice() throws Exception {
+    String prefix = "app3";
+    createTopics(prefix);
+    String registryName = "app3-" + UUID.randomUUID();
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      bluejay.stub(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(2)));
+      BridgeApp first =
+          BridgeApp.start(
+              config(prefix, registryName, bluejay, dir.resolve("state-1")),
+              new SimpleMeterRegistry(),
+              Clock.systemUTC());
+      try {
+        produceCall(
+            SchemaRegistries.create(
+                "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
+            prefix,
+            "call-c");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !bluejay.requestsTo("/v1/update-log/call-c").isEmpty());
+      } finally {
+        first.close(); // drains: the answer arrives and its outcome is committed before Kafka
+        // Streams closes
+      }
+      assertThat(awaitRecords(prefix + ".receipts", 1))
+          .extracting(ConsumerRecord::key)
+          .containsExactly("call-c");
+
+      try (BridgeApp second =
+          BridgeApp.start(
+              config(prefix, registryName, bluejay, dir.resolve("state-2")),
+              new SimpleMeterRegistry(),
+              Clock.systemUTC())) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> second.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+        await()
+            .during(Duration.ofSeconds(2))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> bluejay.requestsTo("/v1/update-log/call-c").size() == 1);
       }
     } finally {
       SchemaRegistries.dropMock(registryName);
