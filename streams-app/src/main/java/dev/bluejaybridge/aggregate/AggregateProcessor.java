@@ -59,13 +59,16 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private final long maxDuration;
   private final long lateRetention;
   private final int maxRecords;
+  private final AggregationMetrics metrics;
+  private long openHere;
 
   private ProcessorContext<String, CallUpdate> context;
   private KeyValueStore<String, CallState> calls;
   private KeyValueStore<Bytes, CallPart> parts;
   private KeyValueStore<Bytes, byte[]> timers;
 
-  AggregateProcessor(BridgeConfig.Calls settings) {
+  AggregateProcessor(BridgeConfig.Calls settings, AggregationMetrics metrics) {
+    this.metrics = metrics;
     this.inactivityGap = settings.inactivityGap().toMillis();
     this.endGrace = settings.endGrace().toMillis();
     this.maxDuration = settings.maxDuration().toMillis();
@@ -80,6 +83,22 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     this.parts = context.getStateStore(CallStores.PARTS);
     this.timers = context.getStateStore(CallStores.TIMERS);
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
+    // Once per assignment: count the open calls this task brings (restored state included).
+    try (KeyValueIterator<String, CallState> it = calls.all()) {
+      it.forEachRemaining(entry -> openHere += entry.value.getStatus() == CallStatus.OPEN ? 1 : 0);
+    }
+    metrics.opened(openHere);
+  }
+
+  @Override
+  public void close() {
+    metrics.opened(-openHere);
+    openHere = 0;
+  }
+
+  private void countOpened() {
+    openHere++;
+    metrics.opened(1);
   }
 
   @Override
@@ -90,7 +109,9 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     CallState state = calls.get(callId);
     if (state == null) {
       state = open(callId, now);
+      countOpened();
     } else if (state.getStatus() == CallStatus.CLOSED) {
+      metrics.late();
       if (state.getSimulationResultId() != null) {
         LOGGER.debug("late record of a simulated call call_id={}", callId);
         context.forward(
@@ -113,6 +134,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     }
     if (state.getStatus() == CallStatus.CLOSED) {
       reopen(state, now);
+      countOpened();
     }
     long seq = state.getNextSeq();
     parts.put(Keys.part(callId, seq), new CallPart(seq, value));
@@ -219,6 +241,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   private void close(CallState state, long now) {
     CloseReason reason = reason(state, now);
+    openHere--;
+    metrics.closed(reason);
     state.setStatus(CallStatus.CLOSED);
     state.setClosedAt(now);
     state.setCloseReason(reason.label());

@@ -10,13 +10,14 @@ import org.apache.kafka.streams.state.StoreBuilder;
 public final class Aggregation {
   private Aggregation() {}
 
-  public static ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> validate() {
-    return ValidateProcessor::new;
+  public static ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> validate(
+      AggregationMetrics metrics) {
+    return () -> new ValidateProcessor(metrics);
   }
 
   public static ProcessorSupplier<String, SpecificRecord, String, CallUpdate> aggregate(
-      BridgeConfig.Calls settings) {
-    return () -> new AggregateProcessor(settings);
+      BridgeConfig.Calls settings, AggregationMetrics metrics) {
+    return () -> new AggregateProcessor(settings, metrics);
   }
 
   public static List<StoreBuilder<?>> stores() {

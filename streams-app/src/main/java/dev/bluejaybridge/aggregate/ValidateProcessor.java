@@ -11,7 +11,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * PoisonRecordException}, which the processing exception handler writes to the input DLQ.
  */
 final class ValidateProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+  private final AggregationMetrics metrics;
   private ProcessorContext<String, SpecificRecord> context;
+
+  ValidateProcessor(AggregationMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
@@ -20,6 +25,7 @@ final class ValidateProcessor implements Processor<String, SpecificRecord, Strin
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    metrics.record(context.recordMetadata().map(m -> m.topic()).orElse(null));
     TelemetryValidator.validate(record.key(), record.value());
     context.forward(record);
   }

@@ -1,5 +1,6 @@
 package dev.bluejaybridge.app;
 
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
@@ -8,13 +9,18 @@ import dev.bluejaybridge.delivery.DeliveryMetrics;
 import dev.bluejaybridge.delivery.DeliveryTopology;
 import dev.bluejaybridge.delivery.Dispatcher;
 import dev.bluejaybridge.delivery.RateShare;
+import dev.bluejaybridge.ops.AdminServer;
 import dev.bluejaybridge.pipeline.Pipeline;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -29,6 +35,7 @@ public final class BridgeApp implements AutoCloseable {
   private final BluejayClient client;
   private final Dispatcher dispatcher;
   private final Pipeline pipeline;
+  private final AdminServer admin;
   private final Duration drainTimeout;
 
   private BridgeApp(
@@ -36,11 +43,13 @@ public final class BridgeApp implements AutoCloseable {
       BluejayClient client,
       Dispatcher dispatcher,
       Pipeline pipeline,
+      AdminServer admin,
       Duration drainTimeout) {
     this.registry = registry;
     this.client = client;
     this.dispatcher = dispatcher;
     this.pipeline = pipeline;
+    this.admin = admin;
     this.drainTimeout = drainTimeout;
   }
 
@@ -69,17 +78,28 @@ public final class BridgeApp implements AutoCloseable {
             keys,
             new RateShare(config.delivery().rateLimitPerMinute(), clock),
             config.delivery().maxInFlight());
+    AggregationMetrics aggregation = new AggregationMetrics(meters);
     try {
       Pipeline pipeline =
           Pipeline.start(
               config,
               registry,
-              DeliveryTopology.stage(config, dispatcher, new DeliveryMetrics(meters, dispatcher)));
+              DeliveryTopology.stage(
+                  config, dispatcher, new DeliveryMetrics(meters, dispatcher, clock)),
+              aggregation,
+              meters);
+      AdminServer admin =
+          AdminServer.start(
+              config.admin().port(),
+              () -> pipeline.state() == KafkaStreams.State.RUNNING,
+              scrape(meters),
+              () -> status(pipeline, dispatcher, aggregation, clock));
       return new BridgeApp(
           registry,
           client,
           dispatcher,
           pipeline,
+          admin,
           config.delivery().requestTimeout().plusSeconds(1));
     } catch (RuntimeException e) {
       dispatcher.close();
@@ -87,6 +107,40 @@ public final class BridgeApp implements AutoCloseable {
       registry.close();
       throw e;
     }
+  }
+
+  private static java.util.function.Supplier<String> scrape(MeterRegistry meters) {
+    if (meters instanceof PrometheusMeterRegistry prometheus) {
+      return prometheus::scrape;
+    }
+    return () -> "";
+  }
+
+  /** What {@code GET /status} answers: never a secret. */
+  static Map<String, Object> status(
+      Pipeline pipeline, Dispatcher dispatcher, AggregationMetrics aggregation, Clock clock) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("streams_state", pipeline.state().name());
+    status.put("calls_open", aggregation.openCalls());
+    Map<String, Object> outbox = new LinkedHashMap<>();
+    outbox.put("size", dispatcher.outboxSize());
+    outbox.put("oldest_age_seconds", dispatcher.outboxOldestAgeSeconds(clock.millis()));
+    status.put("outbox", outbox);
+    Map<String, Object> delivery = new LinkedHashMap<>();
+    boolean paused = dispatcher.paused();
+    delivery.put("state", paused ? "paused" : dispatcher.draining() ? "draining" : "running");
+    delivery.put(
+        "paused_since", paused ? Instant.ofEpochMilli(dispatcher.pausedSince()).toString() : null);
+    delivery.put("reason", paused ? "Bluejay refused the API key; waiting for a new key" : null);
+    delivery.put("in_flight", dispatcher.inFlight());
+    delivery.put("rate_share_per_minute", dispatcher.rate().perMinute());
+    status.put("delivery", delivery);
+    return status;
+  }
+
+  /** The port the admin server listens on (the configured one, or the one picked for 0). */
+  public int adminPort() {
+    return admin.port();
   }
 
   public KafkaStreams.State state() {
@@ -128,6 +182,7 @@ public final class BridgeApp implements AutoCloseable {
     try {
       pipeline.close();
     } finally {
+      admin.close();
       dispatcher.close();
       client.close();
       registry.close();

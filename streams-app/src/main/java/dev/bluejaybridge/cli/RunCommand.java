@@ -3,7 +3,13 @@ package dev.bluejaybridge.cli;
 import dev.bluejaybridge.app.BridgeApp;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -45,7 +51,13 @@ final class RunCommand implements Callable<Integer> {
                   }
                 },
                 "shutdown"));
-    BridgeApp app = BridgeApp.start(settings, Metrics.globalRegistry, Clock.systemUTC());
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+    BridgeApp app = BridgeApp.start(settings, meters, Clock.systemUTC());
     running.set(app);
     return app.awaitStop() ? Main.RUNTIME_FAILURE : 0;
   }

@@ -5,6 +5,8 @@ import static dev.bluejaybridge.ops.MeterNames.DELIVERIES_IN_FLIGHT;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_DURATION;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_PAUSED;
 import static dev.bluejaybridge.ops.MeterNames.DLQ_RECORDS;
+import static dev.bluejaybridge.ops.MeterNames.OUTBOX_OLDEST_AGE;
+import static dev.bluejaybridge.ops.MeterNames.OUTBOX_SIZE;
 import static dev.bluejaybridge.ops.MeterNames.RATE_LIMIT_PER_MINUTE;
 import static dev.bluejaybridge.ops.MeterNames.TAG_DLQ;
 import static dev.bluejaybridge.ops.MeterNames.TAG_ENDPOINT;
@@ -23,8 +25,14 @@ import java.util.concurrent.TimeUnit;
 public final class DeliveryMetrics {
   private final MeterRegistry registry;
 
-  public DeliveryMetrics(MeterRegistry registry, Dispatcher dispatcher) {
+  public DeliveryMetrics(MeterRegistry registry, Dispatcher dispatcher, java.time.Clock clock) {
     this.registry = registry;
+    Gauge.builder(OUTBOX_SIZE, dispatcher, Dispatcher::outboxSize)
+        .description("Closed calls waiting for delivery on this instance")
+        .register(registry);
+    Gauge.builder(OUTBOX_OLDEST_AGE, dispatcher, d -> d.outboxOldestAgeSeconds(clock.millis()))
+        .description("Age of the oldest call waiting for delivery on this instance")
+        .register(registry);
     Gauge.builder(RATE_LIMIT_PER_MINUTE, dispatcher.rate(), RateShare::perMinute)
         .description("This instance's share of the cluster-wide Bluejay request quota")
         .register(registry);

@@ -69,8 +69,23 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /** True once {@link #drain} began: no new attempts start. */
-  boolean draining() {
+  public boolean draining() {
     return draining;
+  }
+
+  /** Entries in the outboxes of this instance's tasks. */
+  public int outboxSize() {
+    return processors.stream().mapToInt(OutboxProcessor::size).sum();
+  }
+
+  /** Age of the oldest outbox entry of this instance at {@code now}, or 0 when all are empty. */
+  public double outboxOldestAgeSeconds(long now) {
+    long oldest =
+        processors.stream()
+            .mapToLong(OutboxProcessor::oldestEnqueuedAt)
+            .min()
+            .orElse(Long.MAX_VALUE);
+    return oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest) / 1000.0;
   }
 
   void register(OutboxProcessor processor) {

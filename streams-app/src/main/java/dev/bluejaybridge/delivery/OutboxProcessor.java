@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -60,6 +62,12 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   /** call_id → the attempt number in flight, for this task's calls (read by a draining thread). */
   private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
 
+  /**
+   * enqueued_at → entries, for the outbox size and oldest-age gauges (read by the metrics thread).
+   */
+  private final ConcurrentSkipListMap<Long, Integer> enqueued = new ConcurrentSkipListMap<>();
+
+  private final AtomicInteger size = new AtomicInteger();
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, OutboxEntry> outbox;
   private KeyValueStore<Bytes, byte[]> due;
@@ -80,8 +88,31 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     this.due = context.getStateStore(DeliveryStores.OUTBOX_DUE);
     this.partition = context.taskId().partition();
     dispatcher.rate().partitionAssigned(partition);
+    try (KeyValueIterator<String, OutboxEntry> it = outbox.all()) {
+      it.forEachRemaining(entry -> track(entry.value.getEnqueuedAt(), 1));
+    }
     dispatcher.register(this);
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::cycle);
+  }
+
+  int size() {
+    return size.get();
+  }
+
+  /** The enqueue time of this task's oldest entry, or {@code Long.MAX_VALUE} when empty. */
+  long oldestEnqueuedAt() {
+    Map.Entry<Long, Integer> first = enqueued.firstEntry();
+    return first == null ? Long.MAX_VALUE : first.getKey();
+  }
+
+  private void track(long enqueuedAt, int delta) {
+    size.addAndGet(delta);
+    enqueued.compute(
+        enqueuedAt,
+        (at, count) -> {
+          int next = (count == null ? 0 : count) + delta;
+          return next <= 0 ? null : next;
+        });
   }
 
   /** No attempt of this task in flight and no outcome waiting to be applied. */
@@ -123,6 +154,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     if (previous != null) {
       // A newer revision of a production call replaces the pending one: PUT replaces the whole log.
       due.delete(Keys.timer(previous.getNextAttemptAt(), previous.getCallId()));
+      track(previous.getEnqueuedAt(), -1);
     }
     boolean simulated = call.simulated();
     byte[] body =
@@ -159,6 +191,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
             .build();
     outbox.put(call.callId(), entry);
     due.put(Keys.timer(now, call.callId()), NOTHING);
+    track(now, 1);
   }
 
   private void cycle(long now) {
@@ -345,5 +378,6 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   private void remove(OutboxEntry entry) {
     due.delete(Keys.timer(entry.getNextAttemptAt(), entry.getCallId()));
     outbox.delete(entry.getCallId());
+    track(entry.getEnqueuedAt(), -1);
   }
 }

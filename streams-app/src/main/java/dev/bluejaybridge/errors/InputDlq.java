@@ -1,5 +1,9 @@
 package dev.bluejaybridge.errors;
 
+import dev.bluejaybridge.ops.MeterNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +21,31 @@ public final class InputDlq {
   /** Header with the short reason a record was dead-lettered, e.g. {@code key-mismatch}. */
   public static final String REASON_HEADER = "bridge.error.reason";
 
+  /**
+   * Streams config entry holding the {@link MeterRegistry} the handlers count dead letters in
+   * (Kafka Streams creates the handlers by class name and hands them its configs).
+   */
+  public static final String METER_REGISTRY_CONFIG = "bridge.meter.registry";
+
   private InputDlq() {}
 
   static String topic(Map<String, ?> configs) {
     Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
     return topic == null ? null : topic.toString();
+  }
+
+  static MeterRegistry meters(Map<String, ?> configs) {
+    Object registry = configs.get(METER_REGISTRY_CONFIG);
+    return registry instanceof MeterRegistry meters ? meters : new SimpleMeterRegistry();
+  }
+
+  static void count(MeterRegistry meters, String reason) {
+    Counter.builder(MeterNames.DLQ_RECORDS)
+        .description("Records written to a dead-letter topic, by reason")
+        .tag(MeterNames.TAG_DLQ, "input")
+        .tag(MeterNames.TAG_REASON, reason)
+        .register(meters)
+        .increment();
   }
 
   static List<ProducerRecord<byte[], byte[]>> records(

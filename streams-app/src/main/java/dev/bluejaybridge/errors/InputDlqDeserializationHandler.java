@@ -2,6 +2,8 @@ package dev.bluejaybridge.errors;
 
 import dev.bluejaybridge.registry.RegistryException;
 import dev.bluejaybridge.serde.TelemetryDecodeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -20,10 +22,12 @@ public final class InputDlqDeserializationHandler implements DeserializationExce
   private static final Logger LOGGER =
       LoggerFactory.getLogger(InputDlqDeserializationHandler.class);
   private String dlqTopic;
+  private MeterRegistry meters = new SimpleMeterRegistry();
 
   @Override
   public void configure(Map<String, ?> configs) {
     dlqTopic = InputDlq.topic(configs);
+    meters = InputDlq.meters(configs);
   }
 
   @Override
@@ -41,6 +45,7 @@ public final class InputDlqDeserializationHandler implements DeserializationExce
     }
     String reason = reason(exception);
     InputDlq.log(LOGGER, context, reason, exception, dlqTopic);
+    InputDlq.count(meters, reason);
     return Response.resume(InputDlq.records(dlqTopic, context, exception, reason));
   }
 

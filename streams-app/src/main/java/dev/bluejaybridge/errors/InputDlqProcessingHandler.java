@@ -1,5 +1,7 @@
 package dev.bluejaybridge.errors;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
@@ -14,10 +16,12 @@ import org.slf4j.LoggerFactory;
 public final class InputDlqProcessingHandler implements ProcessingExceptionHandler {
   private static final Logger LOGGER = LoggerFactory.getLogger(InputDlqProcessingHandler.class);
   private String dlqTopic;
+  private MeterRegistry meters = new SimpleMeterRegistry();
 
   @Override
   public void configure(Map<String, ?> configs) {
     dlqTopic = InputDlq.topic(configs);
+    meters = InputDlq.meters(configs);
   }
 
   @Override
@@ -45,6 +49,7 @@ public final class InputDlqProcessingHandler implements ProcessingExceptionHandl
       return Response.resume();
     }
     InputDlq.log(LOGGER, context, reason, exception, dlqTopic);
+    InputDlq.count(meters, reason);
     return Response.resume(InputDlq.records(dlqTopic, context, exception, reason));
   }
 }

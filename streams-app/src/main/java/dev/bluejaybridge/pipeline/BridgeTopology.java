@@ -1,6 +1,7 @@
 package dev.bluejaybridge.pipeline;
 
 import dev.bluejaybridge.aggregate.Aggregation;
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.telemetry.OccurredAtExtractor;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
@@ -31,15 +32,18 @@ public final class BridgeTopology {
   private BridgeTopology() {}
 
   public static Topology build(
-      TelemetryTopics topics, BridgeConfig.Calls calls, DeliveryStage delivery) {
+      TelemetryTopics topics,
+      BridgeConfig.Calls calls,
+      DeliveryStage delivery,
+      AggregationMetrics metrics) {
     Topology topology = new Topology();
     String[] sources = {
       source(topology, topics.toolCalls()),
       source(topology, topics.events()),
       source(topology, topics.transcripts())
     };
-    topology.addProcessor(VALIDATE, Aggregation.validate(), sources);
-    topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls), VALIDATE);
+    topology.addProcessor(VALIDATE, Aggregation.validate(metrics), sources);
+    topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls, metrics), VALIDATE);
     Aggregation.stores().forEach(store -> topology.addStateStore(store, AGGREGATE));
     topology.addProcessor(DELIVER, delivery.processor(), AGGREGATE);
     delivery.stores().forEach(store -> topology.addStateStore(store, DELIVER));

@@ -1,8 +1,11 @@
 package dev.bluejaybridge.pipeline;
 
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +31,12 @@ public final class Pipeline implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private Pipeline(KafkaStreams streams) {
+  private Pipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
     this.streams = streams;
+    this.streamsMetrics = streamsMetrics;
   }
 
   /**
@@ -41,7 +46,11 @@ public final class Pipeline implements AutoCloseable {
    *     co-partitioned
    */
   public static Pipeline start(
-      BridgeConfig config, SchemaRegistry registry, DeliveryStage delivery) {
+      BridgeConfig config,
+      SchemaRegistry registry,
+      DeliveryStage delivery,
+      AggregationMetrics metrics,
+      MeterRegistry meters) {
     TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
       int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
@@ -52,10 +61,12 @@ public final class Pipeline implements AutoCloseable {
           "input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
       delivery.partitionCount().accept(partitions);
     }
-    Topology topology = BridgeTopology.build(topics, config.calls(), delivery);
+    Topology topology = BridgeTopology.build(topics, config.calls(), delivery, metrics);
     LOGGER.debug("topology {}", topology.describe());
-    KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config));
-    Pipeline pipeline = new Pipeline(streams);
+    KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config, meters));
+    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(meters);
+    Pipeline pipeline = new Pipeline(streams, streamsMetrics);
     streams.setUncaughtExceptionHandler(
         exception -> {
           LOGGER.error("stream thread failed; replacing it", exception);
@@ -95,6 +106,7 @@ public final class Pipeline implements AutoCloseable {
     streams.close(
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(CLOSE_TIMEOUT));
+    streamsMetrics.close();
     stopped.countDown();
   }
 }

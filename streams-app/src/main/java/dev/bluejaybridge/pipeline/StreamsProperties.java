@@ -1,8 +1,10 @@
 package dev.bluejaybridge.pipeline;
 
 import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.errors.InputDlq;
 import dev.bluejaybridge.errors.InputDlqDeserializationHandler;
 import dev.bluejaybridge.errors.InputDlqProcessingHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -17,6 +19,13 @@ public final class StreamsProperties {
    * be allowed to write them to the outbox changelog. A value set in the config wins.
    */
   static final String PRODUCER_MAX_REQUEST_SIZE = "producer.max.request.size";
+
+  /** As {@link #from(BridgeConfig)}, with the registry the dead-letter handlers count in. */
+  public static Properties from(BridgeConfig config, MeterRegistry meters) {
+    Properties properties = from(config);
+    properties.put(InputDlq.METER_REGISTRY_CONFIG, meters);
+    return properties;
+  }
 
   public static Properties from(BridgeConfig config) {
     Properties properties = new Properties();

@@ -70,7 +70,8 @@ class BridgeAppIT {
             Map.entry("call.end-grace", "200ms"),
             Map.entry("call.inactivity-gap", "2s"),
             Map.entry("bluejay.base-url", bluejay.baseUrl().toString()),
-            Map.entry("bluejay.api-key", "bj-it-key-123")));
+            Map.entry("bluejay.api-key", "bj-it-key-123"),
+            Map.entry("admin.port", "0")));
   }
 
   private void createTopics(String prefix) throws Exception {
@@ -235,6 +236,77 @@ class BridgeAppIT {
             .during(Duration.ofSeconds(2))
             .atMost(Duration.ofSeconds(5))
             .until(() -> bluejay.requestsTo("/v1/update-log/call-c").size() == 1);
+      }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  @Test
+  void refusedKeyShowsAsPausedInStatusAndMetricsAndRotatingTheKeyFileResumes() throws Exception {
+    String prefix = "app4";
+    createTopics(prefix);
+    String registryName = "app4-" + UUID.randomUUID();
+    java.nio.file.Path keyFile = dir.resolve("bluejay-api-key");
+    java.nio.file.Files.writeString(keyFile, "bj-revoked-key");
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      bluejay
+          .server()
+          .stubFor(
+              com.github.tomakehurst.wiremock.client.WireMock.any(
+                      com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
+                  .atPriority(1)
+                  .withHeader(
+                      "X-API-Key",
+                      com.github.tomakehurst.wiremock.client.WireMock.equalTo("bj-revoked-key"))
+                  .willReturn(BluejayStandIn.unauthorized()));
+      BridgeConfig base = config(prefix, registryName, bluejay, dir.resolve("state"));
+      BridgeConfig config =
+          new BridgeConfig(
+              base.kafka(),
+              base.registry(),
+              base.topics(),
+              base.calls(),
+              new BridgeConfig.Bluejay(
+                  base.bluejay().baseUrl(), Optional.empty(), Optional.of(keyFile), true),
+              base.delivery(),
+              base.admin(),
+              base.webhooks());
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+          new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+              io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+      try (BridgeApp app = BridgeApp.start(config, meters, Clock.systemUTC())) {
+        produceCall(
+            SchemaRegistries.create(
+                "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
+            prefix,
+            "call-d");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI status =
+            java.net.URI.create("http://127.0.0.1:" + app.adminPort() + "/status");
+
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    JSON.readTree(
+                            http.send(
+                                    java.net.http.HttpRequest.newBuilder(status).build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                                .body())
+                        .get("delivery")
+                        .get("state")
+                        .asText()
+                        .equals("paused"));
+        assertThat(meters.scrape()).contains("bridge_delivery_paused 1.0");
+        assertThat(meters.scrape()).doesNotContain("bj-revoked-key");
+
+        java.nio.file.Files.writeString(keyFile, "bj-rotated-key");
+
+        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+        assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-d");
+        assertThat(meters.scrape()).contains("bridge_delivery_paused 0.0");
+        assertThat(meters.scrape()).doesNotContain("bridge_dlq_records_total{dlq=\"delivery\"");
       }
     } finally {
       SchemaRegistries.dropMock(registryName);

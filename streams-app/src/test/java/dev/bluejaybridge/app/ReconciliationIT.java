@@ -111,6 +111,7 @@ class ReconciliationIT {
     settings.put("delivery.rate-limit-per-minute", "100000");
     settings.put("bluejay.base-url", bluejay.baseUrl().toString());
     settings.put("bluejay.api-key", "bj-it-key-123");
+    settings.put("admin.port", "0");
     settings.putAll(overrides);
     return ConfigLoader.parse(settings);
   }

@@ -1,8 +1,10 @@
 package dev.bluejaybridge.bench;
 
 import dev.bluejaybridge.aggregate.Aggregation;
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.support.Telemetry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -105,10 +107,11 @@ public class AggregationBenchmark {
             Duration.ofHours(4),
             Duration.ofSeconds(1),
             10_000);
+    AggregationMetrics metrics = new AggregationMetrics(new SimpleMeterRegistry());
     Topology topology = new Topology();
     topology.addSource("source", new StringDeserializer(), new PrebuiltDeserializer(), "calls");
-    topology.addProcessor("validate", Aggregation.validate(), "source");
-    topology.addProcessor("aggregate", Aggregation.aggregate(calls), "validate");
+    topology.addProcessor("validate", Aggregation.validate(metrics), "source");
+    topology.addProcessor("aggregate", Aggregation.aggregate(calls, metrics), "validate");
     Aggregation.stores().forEach(store -> topology.addStateStore(store, "aggregate"));
     topology.addProcessor("deliver", () -> new Discard(), "aggregate");
     stateDir = Files.createTempDirectory("bridge-bench");

@@ -60,7 +60,7 @@ final class DeliveryHarness implements AutoCloseable {
                   new Dispatcher(bluejay, source, rate, config.delivery().maxInFlight());
               created.set(dispatcher);
               return DeliveryTopology.stage(
-                  config, dispatcher, new DeliveryMetrics(meters, dispatcher));
+                  config, dispatcher, new DeliveryMetrics(meters, dispatcher, pipeline.clock));
             });
     this.dispatcher = created.get();
     this.client = createdClient.get();

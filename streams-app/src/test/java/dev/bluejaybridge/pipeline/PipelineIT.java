@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.aggregate.CallUpdate;
 import dev.bluejaybridge.aggregate.CloseReason;
 import dev.bluejaybridge.aggregate.ClosedCall;
@@ -18,6 +19,7 @@ import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
 import dev.bluejaybridge.support.KafkaTestCluster;
 import dev.bluejaybridge.telemetry.Speaker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +95,12 @@ class PipelineIT {
     Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
 
     try (Pipeline pipeline =
-            Pipeline.start(config, registry, DeliveryStage.of(() -> new Capture(delivered)));
+            Pipeline.start(
+                config,
+                registry,
+                DeliveryStage.of(() -> new Capture(delivered)),
+                new AggregationMetrics(new SimpleMeterRegistry()),
+                new SimpleMeterRegistry());
         KafkaProducer<String, Object> producer =
             new KafkaProducer<>(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()),
@@ -174,7 +181,9 @@ class PipelineIT {
                 Pipeline.start(
                     config,
                     SchemaRegistries.create("mock://it2", Optional.empty(), Duration.ofSeconds(5)),
-                    DeliveryStage.of(() -> new Capture(new ConcurrentLinkedQueue<>()))))
+                    DeliveryStage.of(() -> new Capture(new ConcurrentLinkedQueue<>())),
+                    new AggregationMetrics(new SimpleMeterRegistry()),
+                    new SimpleMeterRegistry()))
         .isInstanceOf(TopicLayout.TopicLayoutException.class)
         .hasMessageContaining("it2.tool-calls=3")
         .hasMessageContaining("it2.events=2")

@@ -1,5 +1,6 @@
 package dev.bluejaybridge.support;
 
+import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.aggregate.CallUpdate;
 import dev.bluejaybridge.aggregate.ClosedCall;
 import dev.bluejaybridge.aggregate.LateRecord;
@@ -52,6 +53,10 @@ public final class PipelineDriver implements AutoCloseable {
   private final List<CallUpdate> delivered = new ArrayList<>();
   public final BridgeConfig config;
 
+  /** The meters the pipeline reports to. */
+  public final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
   /** Follows the driver's wall clock: give it to whatever else should see the same time. */
   public final MutableClock clock = new MutableClock(START.toEpochMilli());
 
@@ -95,7 +100,8 @@ public final class PipelineDriver implements AutoCloseable {
             BridgeTopology.build(
                 topics,
                 config.calls(),
-                stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered))),
+                stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered)),
+                new AggregationMetrics(meters)),
             properties,
             START);
     toolCalls =

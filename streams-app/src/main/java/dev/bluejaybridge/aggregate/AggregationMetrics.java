@@ -1,0 +1,64 @@
+package dev.bluejaybridge.aggregate;
+
+import static dev.bluejaybridge.ops.MeterNames.CALLS_CLOSED;
+import static dev.bluejaybridge.ops.MeterNames.CALLS_OPEN;
+import static dev.bluejaybridge.ops.MeterNames.RECORDS;
+import static dev.bluejaybridge.ops.MeterNames.RECORDS_LATE;
+import static dev.bluejaybridge.ops.MeterNames.TAG_REASON;
+import static dev.bluejaybridge.ops.MeterNames.TAG_TOPIC;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the aggregation reports, for every task of this instance: records read per topic, calls
+ * open, calls closed per reason, late records.
+ */
+public final class AggregationMetrics {
+  private final MeterRegistry registry;
+  private final AtomicLong open = new AtomicLong();
+  private final Counter late;
+
+  public AggregationMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder(CALLS_OPEN, open, AtomicLong::get)
+        .description("Calls open on this instance (records arriving, not yet closed)")
+        .register(registry);
+    this.late =
+        Counter.builder(RECORDS_LATE)
+            .description("Records that arrived after their call had closed")
+            .register(registry);
+  }
+
+  /** Calls open on this instance's tasks. */
+  public long openCalls() {
+    return open.get();
+  }
+
+  void record(String topic) {
+    Counter.builder(RECORDS)
+        .description("Input records read, by topic")
+        .tag(TAG_TOPIC, topic == null ? "unknown" : topic)
+        .register(registry)
+        .increment();
+  }
+
+  void opened(long calls) {
+    open.addAndGet(calls);
+  }
+
+  void closed(CloseReason reason) {
+    open.decrementAndGet();
+    Counter.builder(CALLS_CLOSED)
+        .description("Calls closed, by reason")
+        .tag(TAG_REASON, reason.label())
+        .register(registry)
+        .increment();
+  }
+
+  void late() {
+    late.increment();
+  }
+}
