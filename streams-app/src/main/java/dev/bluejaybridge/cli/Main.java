@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Feeds voice/chat-agent call telemetry from Kafka into Bluejay.",
-    subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   static final int CONFIG_ERROR = 2;
   static final int RUNTIME_FAILURE = 1;
@@ -25,6 +25,14 @@ public final class Main {
   /** Runs a command line and returns its exit code (tests call this; only {@link #main} exits). */
   public static int execute(String... args) {
     return commandLine().execute(args);
+  }
+
+  /** As {@link #execute(String...)}, writing to the given streams (tests). */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine commandLine = commandLine();
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    return commandLine.execute(args);
   }
 
   static CommandLine commandLine() {
