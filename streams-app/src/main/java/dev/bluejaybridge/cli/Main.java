@@ -3,6 +3,7 @@ package dev.bluejaybridge.cli;
 import dev.bluejaybridge.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The one entry point of the jar. Exit codes: 0 success, 2 usage or configuration error (every
@@ -17,9 +18,37 @@ import picocli.CommandLine.Command;
 public final class Main {
   static final int CONFIG_ERROR = 2;
   static final int RUNTIME_FAILURE = 1;
+  static final String LOG_FORMAT_PROPERTY = "bridge.log.format";
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "FORMAT",
+      description =
+          "Log format: text (default) or json (one JSON object per line). Also BRIDGE_LOG_FORMAT.",
+      scope = CommandLine.ScopeType.INHERIT)
+  void setLogFormat(String format) {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--log-format must be text or json, not '" + format + "'");
+    }
+  }
 
   public static void main(String[] args) {
+    // Before anything logs: logback reads the format once, when it starts.
+    System.setProperty(LOG_FORMAT_PROPERTY, logFormat(args, System.getenv("BRIDGE_LOG_FORMAT")));
     System.exit(execute(args));
+  }
+
+  static String logFormat(String[] args, String env) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--log-format") && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith("--log-format=")) {
+        return args[i].substring("--log-format=".length());
+      }
+    }
+    return env == null || env.isBlank() ? "text" : env.trim();
   }
 
   /** Runs a command line and returns its exit code (tests call this; only {@link #main} exits). */

@@ -14,9 +14,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code run --config FILE}: the pipeline against a real cluster, until SIGTERM. */
 @Command(
@@ -29,6 +34,8 @@ import picocli.CommandLine.Option;
       "and BLUEJAY_API_KEY."
     })
 final class RunCommand implements Callable<Integer> {
+  private static final Logger LOGGER = LoggerFactory.getLogger(RunCommand.class);
+  private static final int RUNTIME_FAILURE_ON_HALT = 130;
 
   @Option(
       names = {"-c", "--config"},
@@ -41,16 +48,32 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
     AtomicReference<BridgeApp> running = new AtomicReference<>();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  BridgeApp app = running.get();
-                  if (app != null) {
-                    app.close();
-                  }
-                },
-                "shutdown"));
+    AtomicBoolean stopping = new AtomicBoolean();
+    // SIGTERM/SIGINT: stop taking work, drain requests in flight, close Kafka Streams cleanly.
+    // A second signal exits at once.
+    SignalHandler onSignal =
+        signal -> {
+          if (stopping.compareAndSet(false, true)) {
+            LOGGER.info(
+                "signal={} received: draining and stopping (send it again to exit now)",
+                signal.getName());
+            Thread stopper =
+                new Thread(
+                    () -> {
+                      BridgeApp app = running.get();
+                      if (app != null) {
+                        app.close();
+                      }
+                    },
+                    "shutdown");
+            stopper.start();
+          } else {
+            LOGGER.warn("second signal={}: exiting now", signal.getName());
+            Runtime.getRuntime().halt(RUNTIME_FAILURE_ON_HALT);
+          }
+        };
+    Signal.handle(new Signal("TERM"), onSignal);
+    Signal.handle(new Signal("INT"), onSignal);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);
     new JvmGcMetrics().bindTo(meters);
