@@ -1,9 +1,12 @@
 package dev.bluejaybridge.app;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.sun.net.httpserver.HttpHandler;
 import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
+import dev.bluejaybridge.config.Secret;
 import dev.bluejaybridge.delivery.ApiKeySource;
 import dev.bluejaybridge.delivery.DeliveryMetrics;
 import dev.bluejaybridge.delivery.DeliveryTopology;
@@ -13,6 +16,7 @@ import dev.bluejaybridge.ops.AdminServer;
 import dev.bluejaybridge.pipeline.Pipeline;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
+import dev.bluejaybridge.webhook.WebhookReceiver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -21,7 +25,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The whole application wired from a config: registry, Bluejay client, dispatcher, topology, Kafka
@@ -36,6 +47,7 @@ public final class BridgeApp implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Pipeline pipeline;
   private final AdminServer admin;
+  private final Optional<KafkaProducer<String, byte[]>> webhookProducer;
   private final Duration drainTimeout;
 
   private BridgeApp(
@@ -44,7 +56,9 @@ public final class BridgeApp implements AutoCloseable {
       Dispatcher dispatcher,
       Pipeline pipeline,
       AdminServer admin,
+      Optional<KafkaProducer<String, byte[]>> webhookProducer,
       Duration drainTimeout) {
+    this.webhookProducer = webhookProducer;
     this.registry = registry;
     this.client = client;
     this.dispatcher = dispatcher;
@@ -88,18 +102,31 @@ public final class BridgeApp implements AutoCloseable {
                   config, dispatcher, new DeliveryMetrics(meters, dispatcher, clock)),
               aggregation,
               meters);
+      Optional<KafkaProducer<String, byte[]>> webhookProducer = webhookProducer(config);
+      Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+      webhookProducer.ifPresent(
+          producer ->
+              handlers.put(
+                  WebhookReceiver.PATH,
+                  new WebhookReceiver(
+                      signingSecret(config.webhooks(), clock).orElseThrow(),
+                      producer,
+                      config.topics().webhookEvents(),
+                      Ticker.systemTicker())));
       AdminServer admin =
           AdminServer.start(
               config.admin().port(),
               () -> pipeline.state() == KafkaStreams.State.RUNNING,
               scrape(meters),
-              () -> status(pipeline, dispatcher, aggregation, clock));
+              () -> status(pipeline, dispatcher, aggregation, clock),
+              handlers);
       return new BridgeApp(
           registry,
           client,
           dispatcher,
           pipeline,
           admin,
+          webhookProducer,
           config.delivery().requestTimeout().plusSeconds(1));
     } catch (RuntimeException e) {
       dispatcher.close();
@@ -107,6 +134,30 @@ public final class BridgeApp implements AutoCloseable {
       registry.close();
       throw e;
     }
+  }
+
+  /** The webhook signing secret, when the receiver is switched on. */
+  static Optional<Supplier<Secret>> signingSecret(BridgeConfig.Webhooks webhooks, Clock clock) {
+    if (webhooks.signingSecret().isPresent()) {
+      Secret secret = webhooks.signingSecret().get();
+      return Optional.of(() -> secret);
+    }
+    return webhooks.signingSecretFile().map(file -> ApiKeySource.reloading(file, clock));
+  }
+
+  private static Optional<KafkaProducer<String, byte[]>> webhookProducer(BridgeConfig config) {
+    if (config.webhooks().signingSecret().isEmpty()
+        && config.webhooks().signingSecretFile().isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, Object> properties = new LinkedHashMap<>(config.kafka().properties());
+    properties.keySet().removeAll(StreamsConfig.configDef().names());
+    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    properties.put(ProducerConfig.ACKS_CONFIG, "all");
+    properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    properties.put(ProducerConfig.CLIENT_ID_CONFIG, config.kafka().applicationId() + "-webhooks");
+    return Optional.of(
+        new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer()));
   }
 
   private static java.util.function.Supplier<String> scrape(MeterRegistry meters) {
@@ -183,6 +234,7 @@ public final class BridgeApp implements AutoCloseable {
       pipeline.close();
     } finally {
       admin.close();
+      webhookProducer.ifPresent(KafkaProducer::close);
       dispatcher.close();
       client.close();
       registry.close();

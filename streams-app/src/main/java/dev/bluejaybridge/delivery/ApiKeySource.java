@@ -55,6 +55,11 @@ public final class ApiKeySource implements Supplier<Secret> {
     return new ApiKeySource(read(path), Optional.of(path), clock);
   }
 
+  /** A secret kept in a file and re-read when it changes (the webhook signing secret, too). */
+  public static ApiKeySource reloading(Path file, Clock clock) {
+    return new ApiKeySource(read(file), Optional.of(file), clock);
+  }
+
   public static ApiKeySource fixed(Secret key) {
     return new ApiKeySource(key, Optional.empty(), Clock.systemUTC());
   }

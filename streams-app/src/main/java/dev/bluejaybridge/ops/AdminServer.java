@@ -3,6 +3,7 @@ package dev.bluejaybridge.ops;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +47,16 @@ public final class AdminServer implements AutoCloseable {
       BooleanSupplier ready,
       Supplier<String> metrics,
       Supplier<Map<String, Object>> status) {
+    return start(port, ready, metrics, status, Map.of());
+  }
+
+  /** As above, with more handlers by path (e.g. the webhook receiver). */
+  public static AdminServer start(
+      int port,
+      BooleanSupplier ready,
+      Supplier<String> metrics,
+      Supplier<Map<String, Object>> status,
+      Map<String, HttpHandler> handlers) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
       ExecutorService executor =
@@ -72,6 +83,7 @@ public final class AdminServer implements AutoCloseable {
               respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
       server.createContext(
           "/status", exchange -> respond(exchange, 200, "application/json", json(status.get())));
+      handlers.forEach(server::createContext);
       server.start();
       LOGGER.info("admin server listening port={}", server.getAddress().getPort());
       return new AdminServer(server, executor);
