@@ -14,6 +14,7 @@ import dev.bluejaybridge.delivery.Dispatcher;
 import dev.bluejaybridge.delivery.RateShare;
 import dev.bluejaybridge.ops.AdminServer;
 import dev.bluejaybridge.pipeline.Pipeline;
+import dev.bluejaybridge.pipeline.StreamsProperties;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.webhook.WebhookReceiver;
@@ -32,7 +33,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The whole application wired from a config: registry, Bluejay client, dispatcher, topology, Kafka
@@ -150,9 +150,7 @@ public final class BridgeApp implements AutoCloseable {
         && config.webhooks().signingSecretFile().isEmpty()) {
       return Optional.empty();
     }
-    Map<String, Object> properties = new LinkedHashMap<>(config.kafka().properties());
-    properties.keySet().removeAll(StreamsConfig.configDef().names());
-    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    Map<String, Object> properties = StreamsProperties.clientProperties(config);
     properties.put(ProducerConfig.ACKS_CONFIG, "all");
     properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     properties.put(ProducerConfig.CLIENT_ID_CONFIG, config.kafka().applicationId() + "-webhooks");

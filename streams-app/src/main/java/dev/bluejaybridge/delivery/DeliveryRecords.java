@@ -19,7 +19,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * DLQ headers {@code bridge.error.reason}, {@code bridge.error.status}, {@code
  * bridge.error.attempts}.
  */
-final class DeliveryRecords {
+public final class DeliveryRecords {
   static final String REASON_HEADER = "bridge.error.reason";
   static final String STATUS_HEADER = "bridge.error.status";
   static final String ATTEMPTS_HEADER = "bridge.error.attempts";
@@ -28,7 +28,7 @@ final class DeliveryRecords {
 
   private DeliveryRecords() {}
 
-  static String endpointName(Endpoint endpoint) {
+  public static String endpointName(Endpoint endpoint) {
     return endpoint == Endpoint.UPDATE_LOG ? "update-log" : "update-simulation-result";
   }
 
@@ -42,7 +42,7 @@ final class DeliveryRecords {
         : "/v1/update-simulation-result";
   }
 
-  static byte[] receipt(
+  public static byte[] receipt(
       OutboxEntry entry, int status, long latencyMs, long deliveredAt, int requestBytes) {
     ObjectNode receipt = JSON.createObjectNode();
     receipt.put("endpoint", endpointName(entry.getEndpoint()));
@@ -55,7 +55,7 @@ final class DeliveryRecords {
     return write(receipt);
   }
 
-  static byte[] deadLetter(OutboxEntry entry, String reason, RejectedException rejected) {
+  public static byte[] deadLetter(OutboxEntry entry, String reason, RejectedException rejected) {
     ObjectNode value = JSON.createObjectNode();
     value.put("endpoint", endpointName(entry.getEndpoint()));
     value.put("method", method(entry.getEndpoint()));
@@ -129,7 +129,7 @@ final class DeliveryRecords {
     return write(value);
   }
 
-  static Headers headers(String reason, Integer status, int attempts) {
+  public static Headers headers(String reason, Integer status, int attempts) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     if (status != null) {

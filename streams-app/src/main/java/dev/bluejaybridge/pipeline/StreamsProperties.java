@@ -27,6 +27,17 @@ public final class StreamsProperties {
     return properties;
   }
 
+  /**
+   * The {@code kafka.*} settings a plain client (producer, consumer, admin) takes: connection and
+   * security, without the Kafka Streams ones.
+   */
+  public static java.util.Map<String, Object> clientProperties(BridgeConfig config) {
+    java.util.Map<String, Object> properties = new java.util.HashMap<>(config.kafka().properties());
+    properties.keySet().removeAll(StreamsConfig.configDef().names());
+    properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    return properties;
+  }
+
   public static Properties from(BridgeConfig config) {
     Properties properties = new Properties();
     properties.put(PRODUCER_MAX_REQUEST_SIZE, String.valueOf(17 * 1024 * 1024));
