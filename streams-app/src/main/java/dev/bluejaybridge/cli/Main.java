@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Feeds voice/chat-agent call telemetry from Kafka into Bluejay.",
-    subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   static final int CONFIG_ERROR = 2;
   static final int RUNTIME_FAILURE = 1;
