@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunCommand.class,
       CheckCommand.class,
+      DemoCommand.class,
       DlqCommand.class,
       CommandLine.HelpCommand.class
     })
