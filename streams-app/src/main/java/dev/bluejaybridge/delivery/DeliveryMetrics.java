@@ -17,12 +17,32 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What delivery reports: outcomes of attempts, dead letters, the rate share and the paused state.
  */
 public final class DeliveryMetrics {
+  /**
+   * Histogram buckets of the request duration, so dashboards and alerts can compute quantiles
+   * across instances ({@code histogram_quantile} over {@code
+   * bridge_delivery_duration_seconds_bucket}); a handful of fixed buckets up to beyond the default
+   * request timeout keeps the series count low.
+   */
+  private static final Duration[] DURATION_BUCKETS = {
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
+
   private final MeterRegistry registry;
 
   public DeliveryMetrics(MeterRegistry registry, Dispatcher dispatcher, java.time.Clock clock) {
@@ -56,6 +76,7 @@ public final class DeliveryMetrics {
       Timer.builder(DELIVERY_DURATION)
           .description("Duration of requests to Bluejay")
           .tag(TAG_ENDPOINT, endpoint)
+          .serviceLevelObjectives(DURATION_BUCKETS)
           .register(registry)
           .record(latencyMs, TimeUnit.MILLISECONDS);
     }
