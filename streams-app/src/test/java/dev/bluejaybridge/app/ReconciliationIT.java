@@ -106,7 +106,7 @@ class ReconciliationIT {
     settings.put("topics.delivery-receipts", prefix + ".receipts");
     // Long enough for the three topics of a partition to be read in step (a record that comes after
     // its call closed is late, and a late production call is rightly sent again).
-    settings.put("call.end-grace", "3s");
+    settings.put("call.end-grace", "5s");
     settings.put("call.inactivity-gap", "2s");
     settings.put("delivery.rate-limit-per-minute", "100000");
     settings.put("bluejay.base-url", bluejay.baseUrl().toString());
