@@ -250,17 +250,16 @@ class ReconciliationIT {
     CallScript second = CallScript.of("second", 250, 3);
     List<CallScript.Planned> secondRecords = second.records();
     int half = secondRecords.size() / 2;
-    // Calls open across the restart must not close for inactivity while no instance runs (60 s).
-    Map<String, String> patient = Map.of();
+    // Calls open across the restart do not close for inactivity while no instance runs (gap 60 s).
     try (KafkaProducer<String, SpecificRecord> producer = producer()) {
-      try (BridgeApp app = start(before, patient)) {
+      try (BridgeApp app = start(before)) {
         first.produce(producer, prefix);
         // Half of the second batch's records (no end events yet: those come last) before the
         // restart.
         CallScript.produce(producer, prefix, secondRecords.subList(0, half));
         await().atMost(Duration.ofSeconds(60)).until(() -> deliveries() >= 100);
       }
-      try (BridgeApp app = start(after, patient)) {
+      try (BridgeApp app = start(after)) {
         CallScript.produce(producer, prefix, secondRecords.subList(half, secondRecords.size()));
         awaitDeliveries(500);
       }
