@@ -14,7 +14,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Feeds voice/chat-agent call telemetry from Kafka into Bluejay.",
-    subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      CheckCommand.class,
+      SimulationCommand.class,
+      WorkflowCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   static final int CONFIG_ERROR = 2;
   static final int RUNTIME_FAILURE = 1;
