@@ -23,6 +23,25 @@ interface BluejayApi {
   @RequestLine(value = "GET /v1/retrieve-simulation-result/{id}", decodeSlash = false)
   RawAnswer retrieveSimulationResult(@Param(value = "id", encoded = true) String id);
 
+  @RequestLine(value = "PUT /v1/simulation/{id}", decodeSlash = false)
+  @Headers("Content-Type: application/json")
+  RawAnswer updateSimulation(@Param(value = "id", encoded = true) String id, byte[] body);
+
+  @RequestLine("POST /v1/queue-simulation-run")
+  @Headers("Content-Type: application/json")
+  RawAnswer queueSimulationRun(byte[] body);
+
+  @RequestLine(value = "GET /v1/get-simulation-runs/{id}", decodeSlash = false)
+  RawAnswer getSimulationRuns(@Param(value = "id", encoded = true) String id);
+
+  @RequestLine(value = "PUT /v1/workflow/{id}", decodeSlash = false)
+  @Headers("Content-Type: application/json")
+  RawAnswer updateWorkflow(@Param(value = "id", encoded = true) String id, byte[] body);
+
+  @RequestLine(value = "PUT /v1/scenario/{id}", decodeSlash = false)
+  @Headers("Content-Type: application/json")
+  RawAnswer updateScenario(@Param(value = "id", encoded = true) String id, byte[] body);
+
   /** A 2xx answer: its status and body text. */
   record RawAnswer(int status, String body) {}
 }

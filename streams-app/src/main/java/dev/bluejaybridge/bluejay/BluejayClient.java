@@ -29,8 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Bluejay API client: update-log, update-simulation-result and retrieve-simulation-result, on
- * Feign with pooled HTTP/1.1 connections ({@link java.net.http.HttpClient}).
+ * The Bluejay API client: update-log, update-simulation-result and retrieve-simulation-result for
+ * the pipeline; update-simulation, queue-simulation-run, get-simulation-runs and the workflow
+ * (scenario) update for the admin commands. On Feign with pooled HTTP/1.1 connections ({@link
+ * java.net.http.HttpClient}).
  *
  * <p>Calls are synchronous and thread-safe; the caller runs them on its own executor. A 2xx answer
  * returns; anything else throws a {@link BluejayException} (retryable, auth or rejected), decided
@@ -167,6 +169,79 @@ public final class BluejayClient implements AutoCloseable {
       throw new RetryableException(
           message, response.status(), "GET", path, text, Optional.empty(), false, null);
     }
+  }
+
+  /**
+   * {@code PUT /v1/simulation/{simulation_id}}: a partial update, only the fields in the body
+   * change. The answer is the updated simulation ({@code SimulationPydantic}).
+   *
+   * @param jsonBody an {@code UpdateSimulationRequest} object
+   * @throws BluejayException unless Bluejay answers 2xx
+   */
+  public Response updateSimulation(long simulationId, byte[] jsonBody) {
+    Objects.requireNonNull(jsonBody, "jsonBody");
+    String segment = encodePathSegment(Long.toString(simulationId));
+    return send(
+        "PUT",
+        "/v1/simulation/" + segment,
+        jsonBody,
+        () -> api.updateSimulation(segment, jsonBody));
+  }
+
+  /**
+   * {@code POST /v1/queue-simulation-run} with {@code {"simulation_id": "..."}} (or a {@code
+   * bluejay_as_code_id}) and optional overrides. The answer names the run and its results ({@code
+   * simulation_run_id}, {@code simulation_result_ids}). Not idempotent: each success queues a run.
+   *
+   * @throws BluejayException unless Bluejay answers 2xx
+   */
+  public Response queueSimulationRun(byte[] jsonBody) {
+    Objects.requireNonNull(jsonBody, "jsonBody");
+    return send(
+        "POST", "/v1/queue-simulation-run", jsonBody, () -> api.queueSimulationRun(jsonBody));
+  }
+
+  /**
+   * {@code GET /v1/get-simulation-runs/{simulation_id}}: every run of one simulation ({@code
+   * {"simulation_runs": [...]}}) with status and test counts.
+   *
+   * @throws BluejayException unless Bluejay answers 2xx
+   */
+  public Response getSimulationRuns(String simulationId) {
+    String segment = encodePathSegment(simulationId);
+    return send(
+        "GET",
+        "/v1/get-simulation-runs/" + segment,
+        new byte[0],
+        () -> api.getSimulationRuns(segment));
+  }
+
+  /**
+   * {@code PUT /v1/workflow/{workflow_id}} (workflows v2): a partial update; {@code agent_ids},
+   * when present, replaces the links and {@code definition} replaces the whole graph. The answer is
+   * the workflow, with {@code dh_sync_summary} when the definition changed.
+   *
+   * @param workflowId a UUID; percent-encoded into one path segment
+   * @throws BluejayException unless Bluejay answers 2xx (400 invalid definition, 404 not found)
+   */
+  public Response updateWorkflow(String workflowId, byte[] jsonBody) {
+    Objects.requireNonNull(jsonBody, "jsonBody");
+    String segment = encodePathSegment(workflowId);
+    return send(
+        "PUT", "/v1/workflow/" + segment, jsonBody, () -> api.updateWorkflow(segment, jsonBody));
+  }
+
+  /**
+   * {@code PUT /v1/scenario/{workflow_id}}: the same update under the route's newer name (workflows
+   * were renamed scenarios in May 2026); body and answers as {@link #updateWorkflow}.
+   *
+   * @throws BluejayException unless Bluejay answers 2xx
+   */
+  public Response updateScenario(String workflowId, byte[] jsonBody) {
+    Objects.requireNonNull(jsonBody, "jsonBody");
+    String segment = encodePathSegment(workflowId);
+    return send(
+        "PUT", "/v1/scenario/" + segment, jsonBody, () -> api.updateScenario(segment, jsonBody));
   }
 
   /** The base URL requests go to, without a trailing slash. */

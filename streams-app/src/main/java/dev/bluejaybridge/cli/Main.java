@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
       CheckCommand.class,
       DemoCommand.class,
       DlqCommand.class,
+      SimulationCommand.class,
+      WorkflowCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -83,6 +83,31 @@ public final class ConfigLoader {
     return parse(raw, problems);
   }
 
+  /**
+   * Loads only the Bluejay settings ({@code bluejay.*}), for the admin commands that talk to
+   * Bluejay alone: Kafka and registry settings are neither required nor checked, but unknown keys
+   * and environment variables are still reported. {@code overrides} (e.g. a command line's {@code
+   * --base-url}) win over the file and the environment.
+   *
+   * @throws ConfigException listing every problem
+   */
+  public static BridgeConfig.Bluejay loadBluejay(
+      Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> raw = new TreeMap<>();
+    file.ifPresent(path -> raw.putAll(readFile(path, problems)));
+    raw.putAll(fromEnvironment(env, problems));
+    raw.putAll(overrides);
+    ConfigLoader loader = new ConfigLoader(raw);
+    loader.problems.addAll(problems);
+    loader.unknownKeys();
+    BridgeConfig.Bluejay bluejay = loader.bluejay();
+    if (!loader.problems.isEmpty()) {
+      throw new ConfigException(loader.problems);
+    }
+    return bluejay;
+  }
+
   /** Validates already-merged key/value pairs (tests, the embedded demo). */
   public static BridgeConfig parse(Map<String, String> raw) {
     return parse(new TreeMap<>(raw), new ArrayList<>());
@@ -146,11 +171,7 @@ public final class ConfigLoader {
   }
 
   private BridgeConfig build() {
-    for (String key : values.keySet()) {
-      if (!key.startsWith("kafka.") && !DEFAULTS.containsKey(key)) {
-        problems.add("unknown key '" + key + "'");
-      }
-    }
+    unknownKeys();
     BridgeConfig.Kafka kafka = kafka();
     BridgeConfig.Registry registry =
         new BridgeConfig.Registry(
@@ -180,14 +201,7 @@ public final class ConfigLoader {
             duration("call.max-duration"),
             duration("call.late-retention"),
             integer("call.max-records", 1, Integer.MAX_VALUE));
-    Optional<Secret> apiKey = optional("bluejay.api-key").map(Secret::of);
-    Optional<Path> apiKeyFile = optional("bluejay.api-key-file").map(Path::of);
-    if (apiKey.isPresent() && apiKeyFile.isPresent()) {
-      problems.add("bluejay.api-key and bluejay.api-key-file are both set: give only one");
-    }
-    BridgeConfig.Bluejay bluejay =
-        new BridgeConfig.Bluejay(
-            url("bluejay.base-url"), apiKey, apiKeyFile, bool("bluejay.reevaluate"));
+    BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
             integer("delivery.rate-limit-per-minute", 1, 1_000_000),
@@ -200,6 +214,24 @@ public final class ConfigLoader {
             optional("webhooks.signing-secret").map(Secret::of),
             optional("webhooks.signing-secret-file").map(Path::of));
     return new BridgeConfig(kafka, registry, topics, calls, bluejay, delivery, admin, webhooks);
+  }
+
+  private void unknownKeys() {
+    for (String key : values.keySet()) {
+      if (!key.startsWith("kafka.") && !DEFAULTS.containsKey(key)) {
+        problems.add("unknown key '" + key + "'");
+      }
+    }
+  }
+
+  private BridgeConfig.Bluejay bluejay() {
+    Optional<Secret> apiKey = optional("bluejay.api-key").map(Secret::of);
+    Optional<Path> apiKeyFile = optional("bluejay.api-key-file").map(Path::of);
+    if (apiKey.isPresent() && apiKeyFile.isPresent()) {
+      problems.add("bluejay.api-key and bluejay.api-key-file are both set: give only one");
+    }
+    return new BridgeConfig.Bluejay(
+        url("bluejay.base-url"), apiKey, apiKeyFile, bool("bluejay.reevaluate"));
   }
 
   private BridgeConfig.Kafka kafka() {
