@@ -2,6 +2,7 @@ package dev.bluejaybridge.bluejay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bluejaybridge.config.Secret;
+import dev.bluejaybridge.http.HttpUrls;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
@@ -399,27 +400,9 @@ public final class BluejayClient implements AutoCloseable {
   /** Validates the base URL and drops trailing slashes. */
   static String checkedBaseUrl(URI uri) {
     Objects.requireNonNull(uri, "baseUrl");
-    String problem = null;
-    if (uri.getScheme() == null
-        || !(uri.getScheme().equalsIgnoreCase("http")
-            || uri.getScheme().equalsIgnoreCase("https"))) {
-      problem = "the scheme must be http or https";
-    } else if (uri.getHost() == null) {
-      problem = "it has no host";
-    } else if (uri.getRawUserInfo() != null) {
-      problem = "credentials in the URL are not supported";
-    } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      problem = "it must not have a query or fragment";
-    }
-    if (problem != null) {
-      String shown = uri.getRawUserInfo() == null ? uri.toString() : "(URL with credentials)";
-      throw new IllegalArgumentException("invalid Bluejay base URL '" + shown + "': " + problem);
-    }
-    String text = uri.toString();
-    while (text.endsWith("/")) {
-      text = text.substring(0, text.length() - 1);
-    }
-    return text;
+    String shown = uri.getRawUserInfo() == null ? uri.toString() : "(URL with credentials)";
+    return HttpUrls.checkedBaseUrl(
+        uri, "Bluejay base URL", shown, "credentials in the URL are not supported");
   }
 
   /** Reads the whole 2xx body as UTF-8 text. It was delivered: an unreadable body is just "". */
@@ -433,7 +416,7 @@ public final class BluejayClient implements AutoCloseable {
             LOGGER.debug(
                 "Bluejay answer body unreadable status={} error=\"{}\"",
                 response.status(),
-                BluejayErrorDecoder.describe(e));
+                HttpUrls.describe(e));
           }
         }
         return new BluejayApi.RawAnswer(response.status(), body);

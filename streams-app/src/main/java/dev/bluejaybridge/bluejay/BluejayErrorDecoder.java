@@ -2,6 +2,7 @@ package dev.bluejaybridge.bluejay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bluejaybridge.http.HttpUrls;
 import feign.Request;
 import feign.Response;
 import feign.codec.ErrorDecoder;
@@ -111,7 +112,12 @@ final class BluejayErrorDecoder implements ErrorDecoder {
       }
     }
     String message =
-        "I/O error " + method + " " + path + ": " + redact(printable(describe(cause)), sentKey);
+        "I/O error "
+            + method
+            + " "
+            + path
+            + ": "
+            + redact(printable(HttpUrls.describe(cause)), sentKey);
     return new RetryableException(message, -1, method, path, "", Optional.empty(), !notSent, cause);
   }
 
@@ -233,18 +239,5 @@ final class BluejayErrorDecoder implements ErrorDecoder {
   static String printable(String text) {
     String oneLine = text.strip().replaceAll("\\s+", " ").replaceAll("\\p{Cntrl}", "?");
     return oneLine.isEmpty() ? "(empty body)" : oneLine;
-  }
-
-  /** The exception's type and the first message in its cause chain (ConnectException has none). */
-  static String describe(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getMessage() != null) {
-        return e.getClass().getSimpleName()
-            + ": "
-            + (t == e ? "" : t.getClass().getSimpleName() + ": ")
-            + t.getMessage();
-      }
-    }
-    return e.getClass().getSimpleName();
   }
 }

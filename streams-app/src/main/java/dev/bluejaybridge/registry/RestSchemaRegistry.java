@@ -2,6 +2,7 @@ package dev.bluejaybridge.registry;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bluejaybridge.http.HttpUrls;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
@@ -207,7 +208,7 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         // I/O error or timeout. Keep only the cause: Feign's exception holds the request, whose
         // headers carry the credentials.
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        failure = describe(cause);
+        failure = HttpUrls.describe(cause);
         lastCause = e.getCause();
       } catch (FeignException e) {
         // Typically an answer that does not parse as JSON: this URL is not a registry.
@@ -218,7 +219,7 @@ public final class RestSchemaRegistry implements SchemaRegistry {
                     + endpoint.url()
                     + ": unreadable answer: "
                     + RegistryErrorDecoder.printable(
-                        describe(e.getCause() == null ? e : e.getCause()))),
+                        HttpUrls.describe(e.getCause() == null ? e : e.getCause()))),
             e.status() > 0 ? OptionalInt.of(e.status()) : OptionalInt.empty(),
             OptionalInt.empty());
       }
@@ -233,19 +234,6 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         redact(
             "schema registry unavailable for " + what + "; tried " + String.join("; ", failures)),
         lastCause);
-  }
-
-  /** The exception's type and the first message in its cause chain (ConnectException has none). */
-  private static String describe(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getMessage() != null) {
-        return e.getClass().getSimpleName()
-            + ": "
-            + (t == e ? "" : t.getClass().getSimpleName() + ": ")
-            + t.getMessage();
-      }
-    }
-    return e.getClass().getSimpleName();
   }
 
   private static Schema parse(String what, String schemaType, String json) {
@@ -305,25 +293,10 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     } catch (java.net.URISyntaxException | NullPointerException e) {
       throw new IllegalArgumentException("invalid schema registry URL '" + shown + "'", e);
     }
-    String problem = null;
-    if (uri.getScheme() == null
-        || !(uri.getScheme().equalsIgnoreCase("http")
-            || uri.getScheme().equalsIgnoreCase("https"))) {
-      problem = "the scheme must be http or https";
-    } else if (uri.getHost() == null) {
-      problem = "it has no host";
-    } else if (uri.getRawUserInfo() != null) {
-      problem = "credentials in the URL are not supported, use basic auth";
-    } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      problem = "it must not have a query or fragment";
-    }
-    if (problem != null) {
-      throw new IllegalArgumentException("invalid schema registry URL '" + shown + "': " + problem);
-    }
-    String text = uri.toString();
-    while (text.endsWith("/")) {
-      text = text.substring(0, text.length() - 1);
-    }
-    return text;
+    return HttpUrls.checkedBaseUrl(
+        uri,
+        "schema registry URL",
+        shown,
+        "credentials in the URL are not supported, use basic auth");
   }
 }
