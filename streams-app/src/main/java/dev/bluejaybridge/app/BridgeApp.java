@@ -15,10 +15,12 @@ import dev.bluejaybridge.delivery.RateShare;
 import dev.bluejaybridge.ops.AdminServer;
 import dev.bluejaybridge.pipeline.Pipeline;
 import dev.bluejaybridge.pipeline.StreamsProperties;
+import dev.bluejaybridge.registry.CachingSchemaRegistry;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.webhook.WebhookReceiver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,8 +86,12 @@ public final class BridgeApp implements AutoCloseable {
             config.registry().urls(),
             config.registry().basicAuth().map(secret -> secret.reveal()),
             REGISTRY_TIMEOUT);
+    if (registry instanceof CachingSchemaRegistry caching) {
+      caching.caches().forEach((name, cache) -> CaffeineCacheMetrics.monitor(meters, cache, name));
+    }
     BluejayClient client =
-        BluejayClient.create(config.bluejay().baseUrl(), keys, config.delivery().requestTimeout());
+        BluejayClient.create(
+            config.bluejay().baseUrl(), keys, config.delivery().requestTimeout(), clock, meters);
     Dispatcher dispatcher =
         new Dispatcher(
             client,

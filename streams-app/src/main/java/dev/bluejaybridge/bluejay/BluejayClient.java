@@ -13,6 +13,8 @@ import feign.Util;
 import feign.codec.Decoder;
 import feign.codec.Encoder;
 import feign.http2client.Http2Client;
+import feign.micrometer.MicrometerCapability;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +86,19 @@ public final class BluejayClient implements AutoCloseable {
    */
   public static BluejayClient create(
       URI baseUrl, Supplier<Secret> apiKey, Duration requestTimeout, Clock clock) {
+    return create(baseUrl, apiKey, requestTimeout, clock, null);
+  }
+
+  /**
+   * As above, with Feign's own request metrics ({@code http_client_requests_seconds…} by method,
+   * status and route template; never the key) recorded in {@code meters} when it is not null.
+   */
+  public static BluejayClient create(
+      URI baseUrl,
+      Supplier<Secret> apiKey,
+      Duration requestTimeout,
+      Clock clock,
+      MeterRegistry meters) {
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(clock, "clock");
@@ -100,8 +115,12 @@ public final class BluejayClient implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(requestTimeout)
             .build();
+    Feign.Builder builder = Feign.builder();
+    if (meters != null) {
+      builder.addCapability(new MicrometerCapability(meters));
+    }
     BluejayApi api =
-        Feign.builder()
+        builder
             .client(new Http2Client(http))
             .options(new Request.Options(requestTimeout, requestTimeout, false))
             .encoder(new Encoder.Default())

@@ -8,6 +8,7 @@ import static dev.bluejaybridge.support.Telemetry.toolCall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
@@ -133,7 +134,10 @@ class BridgeAppIT {
     String registryName = "app1-" + UUID.randomUUID();
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
       BridgeConfig config = config(prefix, registryName, bluejay, dir.resolve("state"));
-      try (BridgeApp app = BridgeApp.start(config, new SimpleMeterRegistry(), Clock.systemUTC())) {
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+          new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+              io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+      try (BridgeApp app = BridgeApp.start(config, meters, Clock.systemUTC())) {
         produceCall(
             SchemaRegistries.create(
                 "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
@@ -146,6 +150,26 @@ class BridgeAppIT {
         assertThat(JSON.readTree(receipts.get(0).value()).get("status").asInt()).isEqualTo(200);
         assertThat(bluejay.requestsTo("/v1/update-log/call-a")).hasSize(1);
         bluejay.assertAllRequestsValid();
+
+        String base = "http://127.0.0.1:" + app.adminPort();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String metrics = get(http, base + "/metrics").body();
+        java.net.http.HttpResponse<String> status = get(http, base + "/status");
+        assertThat(get(http, base + "/health/ready").statusCode()).isEqualTo(200);
+        assertThat(metrics)
+            .contains(
+                "bridge_records_total{topic=\"app1.tool-calls\"} 1.0",
+                "bridge_calls_closed_total{reason=\"end-of-call\"} 1.0",
+                "bridge_deliveries_total{endpoint=\"update-log\",outcome=\"delivered\"} 1.0",
+                "bridge_outbox_size 0.0",
+                "bridge_rate_limit_per_minute 100.0");
+        assertThat(metrics).as("Feign's own client metrics").containsPattern("(?m)^feign_\\w+");
+        JsonNode document = JSON.readTree(status.body());
+        assertThat(document.get("streams_state").asText()).isEqualTo("RUNNING");
+        assertThat(document.get("calls_open").asLong()).isZero();
+        assertThat(document.get("outbox").get("size").asInt()).isZero();
+        assertThat(document.get("delivery").get("state").asText()).isEqualTo("running");
+        assertThat(status.body()).doesNotContain("bj-it-key-123");
       }
     } finally {
       SchemaRegistries.dropMock(registryName);
@@ -311,5 +335,12 @@ class BridgeAppIT {
     } finally {
       SchemaRegistries.dropMock(registryName);
     }
+  }
+
+  private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url)
+      throws Exception {
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 }
