@@ -24,6 +24,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Assembles each call from its records and closes it at the right moment (CONTRACT.md §4).
@@ -50,6 +51,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   static final int MAX_TIMERS_PER_TICK = 10_000;
 
   private static final Logger LOGGER = LoggerFactory.getLogger(AggregateProcessor.class);
+  static final String CALL_ID = "call_id";
   private static final byte[] NOTHING = new byte[0];
   private static final Comparator<SpecificRecord> BY_START_OFFSET =
       Comparator.comparingLong(Telemetry::startOffsetMs);
@@ -103,6 +105,13 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    // call_id as a field of every log line about this record (the JSON log format shows it)
+    try (MDC.MDCCloseable field = MDC.putCloseable(CALL_ID, record.key())) {
+      aggregate(record);
+    }
+  }
+
+  private void aggregate(Record<String, SpecificRecord> record) {
     String callId = record.key();
     SpecificRecord value = record.value();
     long now = context.currentSystemTimeMs();
@@ -240,6 +249,12 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   }
 
   private void close(CallState state, long now) {
+    try (MDC.MDCCloseable field = MDC.putCloseable(CALL_ID, state.getCallId())) {
+      closeCall(state, now);
+    }
+  }
+
+  private void closeCall(CallState state, long now) {
     CloseReason reason = reason(state, now);
     openHere--;
     metrics.closed(reason);

@@ -31,6 +31,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The delivery stage of one task. A closed call becomes an {@link OutboxEntry} in changelogged
@@ -51,6 +52,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   static final int NOT_FOUND_ATTEMPTS = 3;
 
   private static final Logger LOGGER = LoggerFactory.getLogger(OutboxProcessor.class);
+  private static final String CALL_ID = "call_id";
   private static final byte[] NOTHING = new byte[0];
 
   private final Dispatcher dispatcher;
@@ -130,6 +132,12 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
 
   @Override
   public void process(Record<String, CallUpdate> record) {
+    try (MDC.MDCCloseable field = MDC.putCloseable(CALL_ID, record.key())) {
+      take(record);
+    }
+  }
+
+  private void take(Record<String, CallUpdate> record) {
     long now = context.currentSystemTimeMs();
     if (record.value() instanceof ClosedCall call) {
       enqueue(call, now);
@@ -246,6 +254,12 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   }
 
   private void apply(Outcome outcome, long now) {
+    try (MDC.MDCCloseable field = MDC.putCloseable(CALL_ID, outcome.callId())) {
+      applyOutcome(outcome, now);
+    }
+  }
+
+  private void applyOutcome(Outcome outcome, long now) {
     String callId = outcome.callId();
     if (Integer.valueOf(outcome.attempt()).equals(inFlight.get(callId))) {
       inFlight.remove(callId);

@@ -143,6 +143,13 @@ class OutboxDeliveryTest {
       assertThat(h.meters.get("bridge.rate.limit.per.minute").gauge().value())
           .as("this instance owns the only partition: the whole quota")
           .isEqualTo(100_000.0);
+      assertThat(logs.list)
+          .as("log lines about the call carry call_id as a field")
+          .anySatisfy(
+              event -> {
+                assertThat(event.getFormattedMessage()).startsWith("delivered");
+                assertThat(event.getMDCPropertyMap()).containsEntry("call_id", "call-1");
+              });
     }
   }
 
