@@ -49,14 +49,16 @@ class RunProcessIT {
   @BeforeAll
   static void startKafka() throws Exception {
     kafka = KafkaTestCluster.start();
-    kafka.createTopics(
-        Map.of(
-            "p.tool-calls", 2,
-            "p.events", 2,
-            "p.transcripts", 2,
-            "p.input-dlq", 1,
-            "p.delivery-dlq", 1,
-            "p.receipts", 1));
+    for (String topics : List.of("p", "q")) {
+      kafka.createTopics(
+          Map.of(
+              topics + ".tool-calls", 2,
+              topics + ".events", 2,
+              topics + ".transcripts", 2,
+              topics + ".input-dlq", 1,
+              topics + ".delivery-dlq", 1,
+              topics + ".receipts", 1));
+    }
   }
 
   @AfterAll
@@ -80,39 +82,8 @@ class RunProcessIT {
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
       bluejay.stub(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(3)));
       int adminPort = freePort();
-      Path config = dir.resolve("bridge.properties");
-      Files.writeString(
-          config,
-          String.join(
-              "\n",
-              "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
-              "kafka.application.id=process-app",
-              "kafka.state.dir=" + dir.resolve("state"),
-              "schema.registry.url=http://127.0.0.1:" + registryServer.port(),
-              "topics.tool-calls=p.tool-calls",
-              "topics.events=p.events",
-              "topics.transcripts=p.transcripts",
-              "topics.input-dlq=p.input-dlq",
-              "topics.delivery-dlq=p.delivery-dlq",
-              "topics.delivery-receipts=p.receipts",
-              "call.end-grace=200ms",
-              "bluejay.base-url=" + bluejay.baseUrl(),
-              "admin.port=" + adminPort));
       Path output = dir.resolve("out.log");
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-jar",
-                  Path.of("target", "bluejay-bridge.jar").toAbsolutePath().toString(),
-                  "run",
-                  "--config",
-                  config.toString(),
-                  "--log-format",
-                  "json")
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile());
-      builder.environment().put("BLUEJAY_API_KEY", KEY);
-      Process process = builder.start();
+      Process process = startBridge("p", bluejay, registryServer, adminPort, output);
       try {
         HttpClient http = HttpClient.newHttpClient();
         await()
@@ -129,7 +100,7 @@ class RunProcessIT {
                             .statusCode()
                         == 200);
 
-        produceCall("call-p", registry);
+        produceCall("p", "call-p", registry);
         await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-p").isEmpty());
@@ -155,8 +126,106 @@ class RunProcessIT {
     }
   }
 
-  /** Writes a call with our serializer; its schema ids are the ones {@link #registry} serves. */
-  private void produceCall(String callId, dev.bluejaybridge.registry.SchemaRegistry registry) {
+  @Test
+  void aSecondSigtermExitsAtOnceWithoutWaitingForTheDrain() throws Exception {
+    String registryName = "process-" + UUID.randomUUID();
+    dev.bluejaybridge.registry.SchemaRegistry registry =
+        dev.bluejaybridge.registry.SchemaRegistries.create(
+            "mock://" + registryName, java.util.Optional.empty(), Duration.ofSeconds(5));
+    com.github.tomakehurst.wiremock.WireMockServer registryServer = registryServer(registry);
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      bluejay.stub(UPDATE_LOG, delayedOk(UPDATE_LOG, Duration.ofSeconds(30)));
+      int adminPort = freePort();
+      Path output = dir.resolve("second-signal.log");
+      Process process = startBridge("q", bluejay, registryServer, adminPort, output);
+      try {
+        awaitReady(adminPort);
+        produceCall("q", "call-q", registry);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> !bluejay.requestsTo("/v1/update-log/call-q").isEmpty());
+
+        process.destroy(); // SIGTERM: the drain would wait for the 30 s answer (up to 11 s)
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> Files.readString(output).contains("draining and stopping"));
+        process.destroy(); // the second SIGTERM
+
+        assertThat(process.waitFor(5, TimeUnit.SECONDS)).as("exited at once").isTrue();
+        assertThat(process.exitValue()).isEqualTo(130);
+      } finally {
+        process.destroyForcibly();
+      }
+    } finally {
+      registryServer.stop();
+      dev.bluejaybridge.registry.SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  private static void awaitReady(int adminPort) {
+    HttpClient http = HttpClient.newHttpClient();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () ->
+                http.send(
+                            HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + adminPort + "/health/ready"))
+                                .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200);
+  }
+
+  /** Starts the built jar's {@code run} with JSON logs, on topics {@code <topics>.*}. */
+  private Process startBridge(
+      String topics,
+      BluejayStandIn bluejay,
+      com.github.tomakehurst.wiremock.WireMockServer registryServer,
+      int adminPort,
+      Path output)
+      throws IOException {
+    Path config = dir.resolve(topics + ".properties");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "kafka.bootstrap.servers=" + kafka.bootstrapServers(),
+            "kafka.application.id=process-" + topics,
+            "kafka.state.dir=" + dir.resolve("state-" + topics),
+            "schema.registry.url=http://127.0.0.1:" + registryServer.port(),
+            "topics.tool-calls=" + topics + ".tool-calls",
+            "topics.events=" + topics + ".events",
+            "topics.transcripts=" + topics + ".transcripts",
+            "topics.input-dlq=" + topics + ".input-dlq",
+            "topics.delivery-dlq=" + topics + ".delivery-dlq",
+            "topics.delivery-receipts=" + topics + ".receipts",
+            "call.end-grace=200ms",
+            "bluejay.base-url=" + bluejay.baseUrl(),
+            "admin.port=" + adminPort));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                Path.of("target", "bluejay-bridge.jar").toAbsolutePath().toString(),
+                "run",
+                "--config",
+                config.toString(),
+                "--log-format",
+                "json")
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile());
+    builder.environment().put("BLUEJAY_API_KEY", KEY);
+    return builder.start();
+  }
+
+  /**
+   * Writes a call to {@code <topics>.*} with our serializer, under the p.* subjects whose schema
+   * ids {@link #registryServer} serves.
+   */
+  private void produceCall(
+      String topics, String callId, dev.bluejaybridge.registry.SchemaRegistry registry) {
     dev.bluejaybridge.serde.AvroSerializer<org.apache.avro.specific.SpecificRecord> avro =
         new dev.bluejaybridge.serde.AvroSerializer<>(registry, true);
     try (KafkaProducer<String, byte[]> producer =
@@ -166,12 +235,14 @@ class RunProcessIT {
             new ByteArraySerializer())) {
       producer.send(
           new ProducerRecord<>(
-              "p.tool-calls",
+              topics + ".tool-calls",
               callId,
               avro.serialize("p.tool-calls", toolCall(callId, "lookup_order", 100).build())));
       producer.send(
           new ProducerRecord<>(
-              "p.events", callId, avro.serialize("p.events", endOfCall(callId, 900).build())));
+              topics + ".events",
+              callId,
+              avro.serialize("p.events", endOfCall(callId, 900).build())));
     }
   }
 
