@@ -15,7 +15,6 @@ import feign.codec.Encoder;
 import feign.http2client.Http2Client;
 import feign.micrometer.MicrometerCapability;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -389,31 +388,7 @@ public final class BluejayClient implements AutoCloseable {
     if (value == null || value.isEmpty()) {
       throw new IllegalArgumentException("an id in a Bluejay path must not be empty");
     }
-    if (value.equals(".")) {
-      return "%2E";
-    }
-    if (value.equals("..")) {
-      return "%2E%2E";
-    }
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 3);
-    for (byte b : bytes) {
-      int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '.'
-          || c == '_'
-          || c == '~') {
-        out.write(c);
-      } else {
-        out.write('%');
-        out.write(Character.toUpperCase(Character.forDigit(c >> 4, 16)));
-        out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return out.toString(StandardCharsets.US_ASCII);
+    return HttpUrls.encodePathSegment(value);
   }
 
   /** Validates the base URL and drops trailing slashes. */

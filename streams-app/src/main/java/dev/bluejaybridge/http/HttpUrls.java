@@ -1,6 +1,7 @@
 package dev.bluejaybridge.http;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 
 /** What our HTTP clients (Bluejay, the schema registry) share: base-URL checks, error text. */
 public final class HttpUrls {
@@ -49,5 +50,39 @@ public final class HttpUrls {
       }
     }
     return e.getClass().getSimpleName();
+  }
+
+  /**
+   * Percent-encodes {@code value} as one URL path segment: every byte of its UTF-8 form except RFC
+   * 3986 unreserved characters, so '/', '%', '?', '#' and spaces stay inside the segment; and
+   * {@code .} or {@code ..} alone become {@code %2E} / {@code %2E%2E}, so no dot-segment can move
+   * the request to another path.
+   */
+  public static String encodePathSegment(String value) {
+    if (value.equals(".")) {
+      return "%2E";
+    }
+    if (value.equals("..")) {
+      return "%2E%2E";
+    }
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(bytes.length * 3);
+    for (byte b : bytes) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~') {
+        out.append((char) c);
+      } else {
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
   }
 }

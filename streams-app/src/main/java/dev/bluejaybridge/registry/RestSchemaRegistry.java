@@ -12,7 +12,6 @@ import feign.auth.BasicAuthRequestInterceptor;
 import feign.http2client.Http2Client;
 import feign.jackson.JacksonDecoder;
 import feign.jackson.JacksonEncoder;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -263,25 +262,7 @@ public final class RestSchemaRegistry implements SchemaRegistry {
    * characters, so '/', '%', '?', '#' and spaces stay inside the segment.
    */
   static String encodePathSegment(String segment) {
-    byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 3);
-    for (byte b : bytes) {
-      char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '.'
-          || c == '_'
-          || c == '~') {
-        out.write(c);
-      } else {
-        out.write('%');
-        out.write(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)));
-        out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return out.toString(StandardCharsets.US_ASCII);
+    return HttpUrls.encodePathSegment(segment);
   }
 
   /** Validates a base URL and drops trailing slashes. */
