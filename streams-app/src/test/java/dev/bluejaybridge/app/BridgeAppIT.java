@@ -21,17 +21,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,33 +97,6 @@ class BridgeAppIT {
     }
   }
 
-  private static List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
-    List<ConsumerRecord<String, String>> records = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed"),
-            new StringDeserializer(),
-            new StringDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= count;
-              });
-    }
-    return records;
-  }
-
   @Test
   void deliversOnceAndWritesTheReceiptInTheSameTransaction() throws Exception {
     String prefix = "app1";
@@ -144,7 +114,7 @@ class BridgeAppIT {
             prefix,
             "call-a");
 
-        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+        List<ConsumerRecord<String, String>> receipts = kafka.awaitRecords(prefix + ".receipts", 1);
 
         assertThat(receipts.get(0).key()).isEqualTo("call-a");
         assertThat(JSON.readTree(receipts.get(0).value()).get("status").asInt()).isEqualTo(200);
@@ -209,7 +179,7 @@ class BridgeAppIT {
               config(prefix, registryName, bluejay, dir.resolve("state-2")),
               new SimpleMeterRegistry(),
               Clock.systemUTC())) {
-        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+        List<ConsumerRecord<String, String>> receipts = kafka.awaitRecords(prefix + ".receipts", 1);
 
         assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-b");
         assertThat(bluejay.requestsTo("/v1/update-log/call-b")).hasSize(2);
@@ -244,7 +214,7 @@ class BridgeAppIT {
         first.close(); // drains: the answer arrives and its outcome is committed before Kafka
         // Streams closes
       }
-      assertThat(awaitRecords(prefix + ".receipts", 1))
+      assertThat(kafka.awaitRecords(prefix + ".receipts", 1))
           .extracting(ConsumerRecord::key)
           .containsExactly("call-c");
 
@@ -327,7 +297,7 @@ class BridgeAppIT {
 
         java.nio.file.Files.writeString(keyFile, "bj-rotated-key");
 
-        List<ConsumerRecord<String, String>> receipts = awaitRecords(prefix + ".receipts", 1);
+        List<ConsumerRecord<String, String>> receipts = kafka.awaitRecords(prefix + ".receipts", 1);
         assertThat(receipts).extracting(ConsumerRecord::key).containsExactly("call-d");
         assertThat(meters.scrape()).contains("bridge_delivery_paused 0.0");
         assertThat(meters.scrape()).doesNotContain("bridge_dlq_records_total{dlq=\"delivery\"");

@@ -202,7 +202,11 @@ class ReconciliationIT {
       awaitDeliveries(500);
 
       assertExact(calls);
-      assertThat(InputDlqReader.reasons(kafka.bootstrapServers(), prefix + ".input-dlq", 3))
+      Map<String, String> reasons = new java.util.TreeMap<>();
+      kafka
+          .awaitRecords(prefix + ".input-dlq", 3)
+          .forEach(r -> reasons.put(r.key(), KafkaTestCluster.reason(r)));
+      assertThat(reasons)
           .containsEntry("poison-1", "bad-magic-byte")
           .containsEntry("poison-2", "unknown-schema-id")
           .containsEntry("poison-3", "key-mismatch");

@@ -13,7 +13,6 @@ import dev.bluejaybridge.aggregate.CloseReason;
 import dev.bluejaybridge.aggregate.ClosedCall;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
-import dev.bluejaybridge.errors.InputDlq;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
@@ -23,7 +22,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,10 +29,8 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -151,11 +147,8 @@ class PipelineIT {
               });
 
       Map<String, String> reasons = new java.util.TreeMap<>();
-      for (ConsumerRecord<byte[], byte[]> r : readAll(prefix + ".input-dlq", 4)) {
-        reasons.put(
-            new String(r.key(), StandardCharsets.UTF_8),
-            new String(
-                r.headers().lastHeader(InputDlq.REASON_HEADER).value(), StandardCharsets.UTF_8));
+      for (ConsumerRecord<String, String> r : kafka.awaitRecords(prefix + ".input-dlq", 4)) {
+        reasons.put(r.key(), KafkaTestCluster.reason(r));
       }
       assertThat(reasons)
           .containsExactlyInAnyOrderEntriesOf(
@@ -188,33 +181,6 @@ class PipelineIT {
         .hasMessageContaining("it2.tool-calls=3")
         .hasMessageContaining("it2.events=2")
         .hasMessageContaining("it2.transcripts=3");
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "group.id",
-                "reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= expected;
-              });
-    }
-    return records;
   }
 
   /** Writes Avro records through our serializer and raw bytes as they are. */

@@ -1,10 +1,20 @@
 package dev.bluejaybridge.support;
 
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -51,6 +61,43 @@ public final class KafkaTestCluster implements AutoCloseable {
               .toList();
       admin.createTopics(newTopics).all().get();
     }
+  }
+
+  /**
+   * Reads {@code topic} from the start (committed records only) until at least {@code count}
+   * records arrived, for at most a minute.
+   */
+  public List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+              });
+    }
+    return records;
+  }
+
+  /** The {@code bridge.error.reason} header of a dead letter, or null. */
+  public static String reason(ConsumerRecord<?, ?> record) {
+    Header header = record.headers().lastHeader("bridge.error.reason");
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Override
