@@ -18,7 +18,8 @@ public record BridgeConfig(
     Bluejay bluejay,
     Delivery delivery,
     Admin admin,
-    Webhooks webhooks) {
+    Webhooks webhooks,
+    RocksDb rocksDb) {
 
   /** Every {@code kafka.X} key, handed to Kafka Streams as {@code X}, with our defaults applied. */
   public record Kafka(Map<String, String> properties) {
@@ -85,4 +86,21 @@ public record BridgeConfig(
 
   /** The Bluejay webhook receiver; off unless a signing secret is configured. */
   public record Webhooks(Optional<Secret> signingSecret, Optional<Path> signingSecretFile) {}
+
+  /**
+   * The off-heap memory of every RocksDB store of this instance (all stream threads, all tasks),
+   * shared through one LRU block cache; see {@code pipeline.BoundedRocksDbConfig}.
+   *
+   * @param memoryBytes the capacity of the shared block cache, which holds data, index and filter
+   *     blocks and is also charged for the memtables: the bound of RocksDB's memory
+   * @param memtableMemoryBytes how much of {@code memoryBytes} the memtables (write buffers) may
+   *     take before RocksDB flushes them; less than {@code memoryBytes}
+   */
+  public record RocksDb(long memoryBytes, long memtableMemoryBytes) {
+
+    /** The defaults of the config file: 64 MiB in all, 16 MiB of it for memtables. */
+    public static RocksDb defaults() {
+      return new RocksDb(64L << 20, 16L << 20);
+    }
+  }
 }

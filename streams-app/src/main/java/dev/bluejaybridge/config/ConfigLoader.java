@@ -31,6 +31,9 @@ public final class ConfigLoader {
   /** Every key that is not {@code kafka.*}, with its default ({@code null}: no default). */
   static final Map<String, String> DEFAULTS = defaults();
 
+  /** Below this RocksDB would hardly cache anything; mostly a forgotten unit. */
+  static final long MIN_ROCKSDB_MEMORY = 1L << 20;
+
   private static final Set<String> SECRET_WORDS = Set.of("password", "secret", "api-key", "jaas");
 
   private final List<String> problems = new ArrayList<>();
@@ -67,6 +70,8 @@ public final class ConfigLoader {
     d.put("admin.port", "8080");
     d.put("webhooks.signing-secret", null);
     d.put("webhooks.signing-secret-file", null);
+    d.put("rocksdb.memory", "64MiB");
+    d.put("rocksdb.memtable-memory", "16MiB");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -213,7 +218,25 @@ public final class ConfigLoader {
         new BridgeConfig.Webhooks(
             optional("webhooks.signing-secret").map(Secret::of),
             optional("webhooks.signing-secret-file").map(Path::of));
-    return new BridgeConfig(kafka, registry, topics, calls, bluejay, delivery, admin, webhooks);
+    BridgeConfig.RocksDb rocksDb = rocksDb();
+    return new BridgeConfig(
+        kafka, registry, topics, calls, bluejay, delivery, admin, webhooks, rocksDb);
+  }
+
+  private BridgeConfig.RocksDb rocksDb() {
+    int problemsBefore = problems.size();
+    long memory = size("rocksdb.memory", MIN_ROCKSDB_MEMORY);
+    long memtableMemory = size("rocksdb.memtable-memory", MIN_ROCKSDB_MEMORY);
+    // Compared only when both are valid, so that one bad value is not reported twice.
+    if (problems.size() == problemsBefore && memtableMemory >= memory) {
+      problems.add(
+          "rocksdb.memtable-memory: "
+              + Sizes.format(memtableMemory)
+              + " must be less than rocksdb.memory ("
+              + Sizes.format(memory)
+              + "), of which it is a part");
+    }
+    return new BridgeConfig.RocksDb(memory, memtableMemory);
   }
 
   private void unknownKeys() {
@@ -282,6 +305,25 @@ public final class ConfigLoader {
 
   private Duration duration(String key) {
     return convert(key, Durations::parse, Duration.ZERO);
+  }
+
+  /**
+   * A byte size of at least {@code min}. The minimum catches a number written without its unit
+   * ({@code 64} is 64 bytes, not 64 MiB).
+   */
+  private long size(String key, long min) {
+    String text = value(key);
+    long parsed = convert(key, Sizes::parse, min);
+    if (parsed < min) {
+      problems.add(
+          key
+              + ": '"
+              + text.trim()
+              + "' is below the minimum "
+              + Sizes.format(min)
+              + " (a plain number is bytes)");
+    }
+    return parsed;
   }
 
   private int integer(String key, int min, int max) {

@@ -38,9 +38,19 @@ public final class StreamsProperties {
     return properties;
   }
 
+  /**
+   * The Kafka Streams settings: every {@code kafka.*} key over our defaults (the producer's request
+   * size, {@link BoundedRocksDbConfig} as {@code rocksdb.config.setter}; a configured setter wins,
+   * and then {@code rocksdb.memory} and {@code rocksdb.memtable-memory} have no effect unless it
+   * reads them), then the dead-letter handling, which is always ours.
+   */
   public static Properties from(BridgeConfig config) {
     Properties properties = new Properties();
     properties.put(PRODUCER_MAX_REQUEST_SIZE, String.valueOf(17 * 1024 * 1024));
+    properties.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
+    properties.put(BoundedRocksDbConfig.MEMORY_CONFIG, config.rocksDb().memoryBytes());
+    properties.put(
+        BoundedRocksDbConfig.MEMTABLE_MEMORY_CONFIG, config.rocksDb().memtableMemoryBytes());
     properties.putAll(config.kafka().properties());
     // Ours, whatever the file says: poison input must reach the input DLQ (KIP-1034).
     properties.put(

@@ -265,7 +265,8 @@ class BridgeAppIT {
                   base.bluejay().baseUrl(), Optional.empty(), Optional.of(keyFile), true),
               base.delivery(),
               base.admin(),
-              base.webhooks());
+              base.webhooks(),
+              base.rocksDb());
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
           new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
               io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);

@@ -38,6 +38,61 @@ class ConfigLoaderTest {
     assertThat(config.delivery().rateLimitPerMinute()).isEqualTo(100);
     assertThat(config.bluejay().reevaluate()).isTrue();
     assertThat(config.admin().port()).isEqualTo(8080);
+    assertThat(config.rocksDb()).isEqualTo(BridgeConfig.RocksDb.defaults());
+    assertThat(config.rocksDb().memoryBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(config.rocksDb().memtableMemoryBytes()).isEqualTo(16L * 1024 * 1024);
+  }
+
+  @Test
+  void readsRocksDbMemoryInBinaryUnitsAlsoFromTheEnvironment() throws IOException {
+    BridgeConfig config =
+        ConfigLoader.load(
+            Optional.of(
+                file(
+                    "kafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\n"
+                        + "rocksdb.memory=1GiB\n")),
+            Map.of("BRIDGE_ROCKSDB_MEMTABLE_MEMORY", "262144KiB"));
+
+    assertThat(config.rocksDb()).isEqualTo(new BridgeConfig.RocksDb(1L << 30, 256L << 20));
+  }
+
+  @Test
+  void listsEveryBadRocksDbSizeNamingKeyAndValue() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    Map.of(
+                        "kafka.bootstrap.servers", "k:9092",
+                        "schema.registry.url", "http://sr:8081",
+                        "rocksdb.memory", "64MB",
+                        "rocksdb.memtable-memory", "16")));
+
+    assertThat(e.problems())
+        .containsExactlyInAnyOrder(
+            "rocksdb.memory: '64MB' is not a size (use a whole number of bytes, or with KiB, MiB"
+                + " or GiB, e.g. 64MiB)",
+            "rocksdb.memtable-memory: '16' is below the minimum 1MiB (a plain number is bytes)");
+  }
+
+  @Test
+  void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    Map.of(
+                        "kafka.bootstrap.servers", "k:9092",
+                        "schema.registry.url", "http://sr:8081",
+                        "rocksdb.memory", "32MiB",
+                        "rocksdb.memtable-memory", "32MiB")));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "rocksdb.memtable-memory: 32MiB must be less than rocksdb.memory (32MiB), of which it"
+                + " is a part");
   }
 
   @Test
