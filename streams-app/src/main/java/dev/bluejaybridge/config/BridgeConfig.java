@@ -53,13 +53,20 @@ public record BridgeConfig(
       Optional<String> deliveryReceipts,
       String webhookEvents) {}
 
-  /** When a call closes, and how much of it is kept. */
+  /**
+   * When a call closes, and how much of it is kept. {@code maxRecordBytes} bounds one input
+   * record's value: a larger one is poison ({@code record-too-large}).
+   */
   public record Calls(
       Duration inactivityGap,
       Duration endGrace,
       Duration maxDuration,
       Duration lateRetention,
-      int maxRecords) {
+      int maxRecords,
+      int maxRecordBytes) {
+
+    /** The default of {@code call.max-record-bytes}: 1 MiB, the broker's default record size. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
     /** The defaults of CONTRACT.md §2. */
     public static Calls defaults() {
@@ -68,7 +75,8 @@ public record BridgeConfig(
           Duration.ofSeconds(5),
           Duration.ofHours(4),
           Duration.ofHours(1),
-          10_000);
+          10_000,
+          DEFAULT_MAX_RECORD_BYTES);
     }
   }
 

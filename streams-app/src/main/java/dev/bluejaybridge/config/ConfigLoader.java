@@ -56,6 +56,7 @@ public final class ConfigLoader {
     d.put("call.max-duration", "4h");
     d.put("call.late-retention", "1h");
     d.put("call.max-records", "10000");
+    d.put("call.max-record-bytes", String.valueOf(BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES));
     d.put("bluejay.base-url", "https://api.getbluejay.ai");
     d.put("bluejay.api-key", null);
     d.put("bluejay.api-key-file", null);
@@ -200,7 +201,8 @@ public final class ConfigLoader {
             duration("call.end-grace"),
             duration("call.max-duration"),
             duration("call.late-retention"),
-            integer("call.max-records", 1, Integer.MAX_VALUE));
+            integer("call.max-records", 1, Integer.MAX_VALUE),
+            integer("call.max-record-bytes", 1, Integer.MAX_VALUE));
     BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
