@@ -101,6 +101,7 @@ final class BluejayErrorDecoder implements ErrorDecoder {
   static RetryableException ioFailure(
       String method, String path, Optional<String> sentKey, IOException cause) {
     boolean notSent = false;
+    boolean tls = false;
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof ConnectException
           || t instanceof HttpConnectTimeoutException
@@ -108,11 +109,13 @@ final class BluejayErrorDecoder implements ErrorDecoder {
           || t instanceof NoRouteToHostException
           || t instanceof SSLHandshakeException) {
         notSent = true;
+        tls = t instanceof SSLHandshakeException;
         break;
       }
     }
     String message =
-        "I/O error "
+        (tls ? "TLS handshake failed (certificate not trusted? see bluejay.truststore) " : "")
+            + "I/O error "
             + method
             + " "
             + path

@@ -80,9 +80,25 @@ public record BridgeConfig(
     }
   }
 
-  /** Where and how calls are sent to Bluejay. */
+  /**
+   * Where and how calls are sent to Bluejay. {@code truststore} (PKCS12 or JKS, with its password)
+   * replaces the JVM's default CAs for Bluejay's TLS certificate, e.g. behind a TLS-inspecting
+   * proxy; certificates are verified either way.
+   */
   public record Bluejay(
-      URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {}
+      URI baseUrl,
+      Optional<Secret> apiKey,
+      Optional<Path> apiKeyFile,
+      boolean reevaluate,
+      Optional<Path> truststore,
+      Optional<Secret> truststorePassword) {
+
+    /** Settings without a truststore of their own (the JVM's CAs). */
+    public Bluejay(
+        URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {
+      this(baseUrl, apiKey, apiKeyFile, reevaluate, Optional.empty(), Optional.empty());
+    }
+  }
 
   /** Dispatch limits: the rate limit is the quota of the whole cluster, the rest per instance. */
   public record Delivery(

@@ -166,6 +166,7 @@ public final class BluejayStandIn implements AutoCloseable {
   public record ValidationFailure(String method, String url, List<String> problems) {}
 
   private final WireMockServer server;
+  private final boolean https;
   private final List<ValidationFailure> failures = new CopyOnWriteArrayList<>();
   private final Map<String, SimulationResult> results = new ConcurrentHashMap<>();
   private final AtomicInteger sequences = new AtomicInteger();
@@ -178,12 +179,33 @@ public final class BluejayStandIn implements AutoCloseable {
 
   /** Starts the stand-in on a free port of 127.0.0.1. */
   public BluejayStandIn() {
+    this(wireMockConfig().dynamicPort(), false);
+  }
+
+  /**
+   * Starts the stand-in on HTTPS only (a free port of 127.0.0.1), presenting the certificate of
+   * {@code keystore} (PKCS12, the key under {@code password}); see {@link TestCertificates}.
+   */
+  public static BluejayStandIn https(Path keystore, String password) {
+    return new BluejayStandIn(
+        wireMockConfig()
+            .httpDisabled(true)
+            .dynamicHttpsPort()
+            .keystorePath(keystore.toString())
+            .keystoreType("PKCS12")
+            .keystorePassword(password)
+            .keyManagerPassword(password),
+        true);
+  }
+
+  private BluejayStandIn(
+      com.github.tomakehurst.wiremock.core.WireMockConfiguration options, boolean https) {
     Schemas schemas = Schemas.get();
+    this.https = https;
     server =
         new WireMockServer(
-            wireMockConfig()
+            options
                 .bindAddress("127.0.0.1")
-                .dynamicPort()
                 .jettyAcceptors(1)
                 .notifier(new ConsoleNotifier(false))
                 .extensions(new Transformer(schemas)));
@@ -193,7 +215,9 @@ public final class BluejayStandIn implements AutoCloseable {
 
   /** The base URL to give the client, e.g. {@code http://127.0.0.1:41234}. */
   public URI baseUrl() {
-    return URI.create("http://127.0.0.1:" + server.port());
+    return https
+        ? URI.create("https://127.0.0.1:" + server.httpsPort())
+        : URI.create("http://127.0.0.1:" + server.port());
   }
 
   /** The WireMock server, for what the helpers here do not cover. */
