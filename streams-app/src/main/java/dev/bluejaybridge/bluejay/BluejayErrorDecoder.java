@@ -114,12 +114,14 @@ final class BluejayErrorDecoder implements ErrorDecoder {
       }
     }
     String message =
-        (tls ? "TLS handshake failed (certificate not trusted? see bluejay.truststore) " : "")
-            + "I/O error "
+        "I/O error "
             + method
             + " "
             + path
             + ": "
+            + (tls
+                ? "TLS handshake failed (certificate not trusted? see bluejay.truststore): "
+                : "")
             + redact(printable(HttpUrls.describe(cause)), sentKey);
     return new RetryableException(message, -1, method, path, "", Optional.empty(), !notSent, cause);
   }
