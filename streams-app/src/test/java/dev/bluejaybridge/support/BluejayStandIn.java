@@ -196,9 +196,9 @@ public final class BluejayStandIn implements AutoCloseable {
       long delayMillis,
       byte[] body) {
 
-    /** Bluejay took it: a 2xx sent at once (a held-back answer comes after the client gave up). */
+    /** Bluejay took it: answered 2xx (even if held back until after the client gave up). */
     public boolean accepted() {
-      return status >= 200 && status < 300 && delayMillis == 0;
+      return status >= 200 && status < 300;
     }
 
     public JsonNode json() {
@@ -604,11 +604,8 @@ public final class BluejayStandIn implements AutoCloseable {
               planned.getFault() != null ? -1 : planned.getStatus(),
               planned.getFixedDelayMilliseconds() == null ? 0 : planned.getFixedDelayMilliseconds(),
               request.getBody() == null ? new byte[0] : request.getBody()));
-      if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT
-          && accepted(planned)
-          && (planned.getFixedDelayMilliseconds() == null
-              || planned.getFixedDelayMilliseconds() == 0)) {
-        append(body);
+      if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT && accepted(planned)) {
+        append(body); // even when the answer comes too late for the client: Bluejay took it
       }
       if (endpoint.get() == Endpoint.RETRIEVE_SIMULATION_RESULT
           && planned.getTransformers() != null
