@@ -69,6 +69,16 @@ public final class KafkaTestCluster implements AutoCloseable {
               .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(configs))
               .toList();
       admin.createTopics(newTopics).all().get();
+      // The controller has the topics now; the broker's metadata, which answers describeTopics
+      // (as the app's start-up check does), may lag behind on a loaded machine.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                admin.describeTopics(topics.keySet()).allTopicNames().get();
+                return true;
+              });
     }
   }
 
