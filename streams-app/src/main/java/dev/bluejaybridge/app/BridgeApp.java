@@ -91,7 +91,7 @@ public final class BridgeApp implements AutoCloseable {
     }
     BluejayClient client =
         BluejayClient.create(
-            config.bluejay().baseUrl(), keys, config.delivery().requestTimeout(), clock, meters);
+            config.bluejay(), keys, config.delivery().requestTimeout(), clock, meters);
     Dispatcher dispatcher =
         new Dispatcher(
             client,

@@ -1,8 +1,10 @@
 package dev.bluejaybridge.bluejay;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.Secret;
 import dev.bluejaybridge.http.HttpUrls;
+import dev.bluejaybridge.http.Truststores;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +101,48 @@ public final class BluejayClient implements AutoCloseable {
       Duration requestTimeout,
       Clock clock,
       MeterRegistry meters) {
+    return create(baseUrl, apiKey, requestTimeout, clock, meters, null);
+  }
+
+  /**
+   * A client for the configured Bluejay: its base URL and, when {@code bluejay.truststore} is set,
+   * only the certificates in that truststore are trusted (otherwise the JVM's CAs).
+   *
+   * @param meters may be null
+   * @throws IllegalArgumentException if the URL, the timeout or the truststore is invalid
+   */
+  public static BluejayClient create(
+      BridgeConfig.Bluejay settings,
+      Supplier<Secret> apiKey,
+      Duration requestTimeout,
+      Clock clock,
+      MeterRegistry meters) {
+    SSLContext tls =
+        settings
+            .truststore()
+            .map(
+                file ->
+                    Truststores.sslContext(
+                        file,
+                        settings
+                            .truststorePassword()
+                            .map(p -> p.reveal().toCharArray())
+                            .orElse(null)))
+            .orElse(null);
+    return create(settings.baseUrl(), apiKey, requestTimeout, clock, meters, tls);
+  }
+
+  /**
+   * As above, with the TLS context for HTTPS (null: the JVM's default, which verifies the
+   * certificate against its CAs and the hostname).
+   */
+  public static BluejayClient create(
+      URI baseUrl,
+      Supplier<Secret> apiKey,
+      Duration requestTimeout,
+      Clock clock,
+      MeterRegistry meters,
+      SSLContext tls) {
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(clock, "clock");
@@ -108,12 +153,15 @@ public final class BluejayClient implements AutoCloseable {
     }
     // Redirect.NEVER and this connect timeout match the Options below, so Http2Client keeps using
     // this one client (and its connection pool) instead of building another per request.
-    HttpClient http =
+    HttpClient.Builder httpBuilder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(requestTimeout)
-            .build();
+            .connectTimeout(requestTimeout);
+    if (tls != null) {
+      httpBuilder.sslContext(tls);
+    }
+    HttpClient http = httpBuilder.build();
     Feign.Builder builder = Feign.builder();
     if (meters != null) {
       builder.addCapability(new MicrometerCapability(meters));

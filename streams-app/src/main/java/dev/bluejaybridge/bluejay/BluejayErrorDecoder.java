@@ -101,6 +101,7 @@ final class BluejayErrorDecoder implements ErrorDecoder {
   static RetryableException ioFailure(
       String method, String path, Optional<String> sentKey, IOException cause) {
     boolean notSent = false;
+    boolean tls = false;
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof ConnectException
           || t instanceof HttpConnectTimeoutException
@@ -108,6 +109,7 @@ final class BluejayErrorDecoder implements ErrorDecoder {
           || t instanceof NoRouteToHostException
           || t instanceof SSLHandshakeException) {
         notSent = true;
+        tls = t instanceof SSLHandshakeException;
         break;
       }
     }
@@ -117,6 +119,9 @@ final class BluejayErrorDecoder implements ErrorDecoder {
             + " "
             + path
             + ": "
+            + (tls
+                ? "TLS handshake failed (certificate not trusted? see bluejay.truststore): "
+                : "")
             + redact(printable(HttpUrls.describe(cause)), sentKey);
     return new RetryableException(message, -1, method, path, "", Optional.empty(), !notSent, cause);
   }

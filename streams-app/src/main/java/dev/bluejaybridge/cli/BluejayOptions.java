@@ -79,7 +79,7 @@ final class BluejayOptions {
       return Optional.empty();
     }
     try {
-      return Optional.of(BluejayClient.create(settings.baseUrl(), keys, timeout));
+      return Optional.of(BluejayClient.create(settings, keys, timeout, Clock.systemUTC(), null));
     } catch (IllegalArgumentException e) {
       problems.add("bluejay.base-url: " + e.getMessage());
       return Optional.empty();

@@ -122,7 +122,8 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   private static String bluejay(BridgeConfig settings, ApiKeySource keys) {
-    try (BluejayClient client = BluejayClient.create(settings.bluejay().baseUrl(), keys, TIMEOUT)) {
+    try (BluejayClient client =
+        BluejayClient.create(settings.bluejay(), keys, TIMEOUT, Clock.systemUTC(), null)) {
       // A lookup of a result that does not exist: any answer but 401/403 shows the key is accepted.
       client.retrieveSimulationResult("0");
       return settings.bluejay().baseUrl() + ": reachable, API key accepted";

@@ -247,7 +247,7 @@ final class DlqCommand {
           }
           try (BluejayClient client =
               BluejayClient.create(
-                  settings.bluejay().baseUrl(), keys, settings.delivery().requestTimeout())) {
+                  settings.bluejay(), keys, settings.delivery().requestTimeout(), clock, null)) {
             result =
                 replayer(producer, client, clock, out, settings)
                     .replayDelivery(entries, topic, settings.topics().deliveryReceipts(), dryRun);

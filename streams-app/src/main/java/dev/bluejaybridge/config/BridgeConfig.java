@@ -54,13 +54,20 @@ public record BridgeConfig(
       Optional<String> deliveryReceipts,
       String webhookEvents) {}
 
-  /** When a call closes, and how much of it is kept. */
+  /**
+   * When a call closes, and how much of it is kept. {@code maxRecordBytes} bounds one input
+   * record's value: a larger one is poison ({@code record-too-large}).
+   */
   public record Calls(
       Duration inactivityGap,
       Duration endGrace,
       Duration maxDuration,
       Duration lateRetention,
-      int maxRecords) {
+      int maxRecords,
+      int maxRecordBytes) {
+
+    /** The default of {@code call.max-record-bytes}: 1 MiB, the broker's default record size. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
     /** The defaults of CONTRACT.md §2. */
     public static Calls defaults() {
@@ -69,13 +76,30 @@ public record BridgeConfig(
           Duration.ofSeconds(5),
           Duration.ofHours(4),
           Duration.ofHours(1),
-          10_000);
+          10_000,
+          DEFAULT_MAX_RECORD_BYTES);
     }
   }
 
-  /** Where and how calls are sent to Bluejay. */
+  /**
+   * Where and how calls are sent to Bluejay. {@code truststore} (PKCS12 or JKS, with its password)
+   * replaces the JVM's default CAs for Bluejay's TLS certificate, e.g. behind a TLS-inspecting
+   * proxy; certificates are verified either way.
+   */
   public record Bluejay(
-      URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {}
+      URI baseUrl,
+      Optional<Secret> apiKey,
+      Optional<Path> apiKeyFile,
+      boolean reevaluate,
+      Optional<Path> truststore,
+      Optional<Secret> truststorePassword) {
+
+    /** Settings without a truststore of their own (the JVM's CAs). */
+    public Bluejay(
+        URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {
+      this(baseUrl, apiKey, apiKeyFile, reevaluate, Optional.empty(), Optional.empty());
+    }
+  }
 
   /** Dispatch limits: the rate limit is the quota of the whole cluster, the rest per instance. */
   public record Delivery(

@@ -1,5 +1,6 @@
 package dev.bluejaybridge.config;
 
+import dev.bluejaybridge.http.Truststores;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -59,10 +60,13 @@ public final class ConfigLoader {
     d.put("call.max-duration", "4h");
     d.put("call.late-retention", "1h");
     d.put("call.max-records", "10000");
+    d.put("call.max-record-bytes", Sizes.format(BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES));
     d.put("bluejay.base-url", "https://api.getbluejay.ai");
     d.put("bluejay.api-key", null);
     d.put("bluejay.api-key-file", null);
     d.put("bluejay.reevaluate", "true");
+    d.put("bluejay.truststore", null);
+    d.put("bluejay.truststore-password", null);
     d.put("delivery.rate-limit-per-minute", "100");
     d.put("delivery.max-in-flight", "16");
     d.put("delivery.max-attempts", "8");
@@ -205,7 +209,8 @@ public final class ConfigLoader {
             duration("call.end-grace"),
             duration("call.max-duration"),
             duration("call.late-retention"),
-            integer("call.max-records", 1, Integer.MAX_VALUE));
+            integer("call.max-records", 1, Integer.MAX_VALUE),
+            (int) Math.min(size("call.max-record-bytes", 1024), Integer.MAX_VALUE));
     BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
@@ -253,8 +258,27 @@ public final class ConfigLoader {
     if (apiKey.isPresent() && apiKeyFile.isPresent()) {
       problems.add("bluejay.api-key and bluejay.api-key-file are both set: give only one");
     }
+    Optional<Path> truststore = optional("bluejay.truststore").map(Path::of);
+    Optional<Secret> truststorePassword = optional("bluejay.truststore-password").map(Secret::of);
+    if (truststore.isEmpty() && truststorePassword.isPresent()) {
+      problems.add("bluejay.truststore-password is set but bluejay.truststore is not");
+    }
+    truststore.ifPresent(
+        file -> {
+          try {
+            Truststores.sslContext(
+                file, truststorePassword.map(p -> p.reveal().toCharArray()).orElse(null));
+          } catch (IllegalArgumentException e) {
+            problems.add("bluejay.truststore: " + e.getMessage());
+          }
+        });
     return new BridgeConfig.Bluejay(
-        url("bluejay.base-url"), apiKey, apiKeyFile, bool("bluejay.reevaluate"));
+        url("bluejay.base-url"),
+        apiKey,
+        apiKeyFile,
+        bool("bluejay.reevaluate"),
+        truststore,
+        truststorePassword);
   }
 
   private BridgeConfig.Kafka kafka() {

@@ -51,7 +51,8 @@ public final class Pipeline implements AutoCloseable {
       DeliveryStage delivery,
       AggregationMetrics metrics,
       MeterRegistry meters) {
-    TelemetryTopics topics = TelemetryTopics.create(config.topics(), registry, false);
+    TelemetryTopics topics =
+        TelemetryTopics.create(config.topics(), registry, false, config.calls().maxRecordBytes());
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
       int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
       List<String> outputs = new ArrayList<>(delivery.sinks().values());

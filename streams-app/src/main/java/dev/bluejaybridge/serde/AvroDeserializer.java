@@ -45,14 +45,27 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
   private final SpecificData model;
   private final Schema readerSchema;
   private final Cache<Integer, Decoding<T>> decodingsByWriterId;
+  private final int maxBytes;
 
   /**
-   * A deserializer of {@code type}, a class generated from an Avro schema.
+   * A deserializer of {@code type}, a class generated from an Avro schema, for values of any size.
    *
    * @param registry where writer schemas are looked up by id; should cache ({@link
    *     dev.bluejaybridge.registry.CachingSchemaRegistry})
    */
   public AvroDeserializer(SchemaRegistry registry, Class<T> type) {
+    this(registry, type, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #AvroDeserializer(SchemaRegistry, Class)}; a value longer than {@code maxBytes}
+   * (header included) is refused unread, as {@link TelemetryDecodeException#RECORD_TOO_LARGE}.
+   */
+  public AvroDeserializer(SchemaRegistry registry, Class<T> type, int maxBytes) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+    }
+    this.maxBytes = maxBytes;
     this.registry = Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(type, "type");
     // The class's own model carries its logical-type conversions (timestamp-millis -> Instant).
@@ -68,6 +81,16 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
   public T deserialize(String topic, byte[] data) {
     if (data == null) {
       return null;
+    }
+    if (data.length > maxBytes) {
+      // Refused before decoding: a value this size would be held in the call's state and sent to
+      // Bluejay whole.
+      throw new TelemetryDecodeException(
+          TelemetryDecodeException.RECORD_TOO_LARGE,
+          topic,
+          OptionalInt.empty(),
+          "the value is " + data.length + " bytes, over call.max-record-bytes=" + maxBytes,
+          null);
     }
     WireFormat.Framed framed;
     try {
@@ -133,10 +156,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
           "the Avro payload ends early (payload is " + length + " bytes)",
           e);
     } catch (AvroTypeException e) {
-      // Raised by the resolving decoder for this record's data, e.g. an enum symbol that the
-      // reader does not know.
+      // Raised by the resolving decoder for this record's data. Avro's text for an enum symbol
+      // the reader lacks (and has no default for) is "No match for SYMBOL".
+      boolean unknownSymbol = e.getMessage() != null && e.getMessage().startsWith("No match for ");
       throw new TelemetryDecodeException(
-          TelemetryDecodeException.SCHEMA_MISMATCH,
+          unknownSymbol
+              ? TelemetryDecodeException.UNKNOWN_ENUM_SYMBOL
+              : TelemetryDecodeException.SCHEMA_MISMATCH,
           topic,
           OptionalInt.of(schemaId),
           e.getMessage(),

@@ -20,4 +20,15 @@ public final class AvroSerdes {
     return Serdes.serdeFrom(
         new AvroSerializer<>(registry, autoRegister), new AvroDeserializer<>(registry, type));
   }
+
+  /**
+   * As {@link #serde(SchemaRegistry, Class, boolean)}, whose deserializer refuses values over
+   * {@code maxBytes} ({@code record-too-large}).
+   */
+  public static <T extends SpecificRecord> Serde<T> serde(
+      SchemaRegistry registry, Class<T> type, boolean autoRegister, int maxBytes) {
+    return Serdes.serdeFrom(
+        new AvroSerializer<>(registry, autoRegister),
+        new AvroDeserializer<>(registry, type, maxBytes));
+  }
 }

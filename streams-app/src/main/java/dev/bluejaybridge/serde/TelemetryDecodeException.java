@@ -29,8 +29,24 @@ public class TelemetryDecodeException extends SerializationException {
   /** Any other malformed payload, including bytes left over after the record. */
   public static final String UNDECODABLE = "undecodable";
 
+  /**
+   * The value holds an enum symbol the reader schema does not have (e.g. a writer whose {@code
+   * Speaker} has {@code SYSTEM}): the writer schema resolves, this one record does not.
+   */
+  public static final String UNKNOWN_ENUM_SYMBOL = "unknown-enum-symbol";
+
+  /** The value is larger than {@code call.max-record-bytes}; it is not decoded at all. */
+  public static final String RECORD_TOO_LARGE = "record-too-large";
+
   private static final Set<String> REASONS =
-      Set.of(BAD_MAGIC_BYTE, TRUNCATED, UNKNOWN_SCHEMA_ID, SCHEMA_MISMATCH, UNDECODABLE);
+      Set.of(
+          BAD_MAGIC_BYTE,
+          TRUNCATED,
+          UNKNOWN_SCHEMA_ID,
+          SCHEMA_MISMATCH,
+          UNDECODABLE,
+          UNKNOWN_ENUM_SYMBOL,
+          RECORD_TOO_LARGE);
 
   private final String reason;
   private final String topic;
@@ -69,7 +85,7 @@ public class TelemetryDecodeException extends SerializationException {
 
   /**
    * One of {@code bad-magic-byte}, {@code truncated}, {@code unknown-schema-id}, {@code
-   * schema-mismatch}, {@code undecodable}.
+   * schema-mismatch}, {@code undecodable}, {@code unknown-enum-symbol}, {@code record-too-large}.
    */
   public String reason() {
     return reason;

@@ -18,19 +18,32 @@ public record TelemetryTopics(
    */
   public static TelemetryTopics create(
       BridgeConfig.Topics names, SchemaRegistry registry, boolean autoRegister) {
+    return create(names, registry, autoRegister, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #create(BridgeConfig.Topics, SchemaRegistry, boolean)}; values over {@code
+   * maxRecordBytes} ({@code call.max-record-bytes}) fail to deserialize as {@code
+   * record-too-large}.
+   */
+  public static TelemetryTopics create(
+      BridgeConfig.Topics names,
+      SchemaRegistry registry,
+      boolean autoRegister,
+      int maxRecordBytes) {
     return new TelemetryTopics(
         new Topic<>(
             names.toolCalls(),
             Serdes.String(),
-            AvroSerdes.serde(registry, ToolCall.class, autoRegister)),
+            AvroSerdes.serde(registry, ToolCall.class, autoRegister, maxRecordBytes)),
         new Topic<>(
             names.events(),
             Serdes.String(),
-            AvroSerdes.serde(registry, CallEvent.class, autoRegister)),
+            AvroSerdes.serde(registry, CallEvent.class, autoRegister, maxRecordBytes)),
         new Topic<>(
             names.transcripts(),
             Serdes.String(),
-            AvroSerdes.serde(registry, TranscriptTurn.class, autoRegister)));
+            AvroSerdes.serde(registry, TranscriptTurn.class, autoRegister, maxRecordBytes)));
   }
 
   public List<String> names() {

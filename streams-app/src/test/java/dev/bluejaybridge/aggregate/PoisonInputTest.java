@@ -132,6 +132,34 @@ class PoisonInputTest {
   }
 
   @Test
+  void valueOverCallMaxRecordBytes() {
+    try (PipelineDriver driver = PipelineDriver.create(Map.of("call.max-record-bytes", "4096"))) {
+      ToolCall big = toolCall("c1", "x", 0).setOutputJson("\"" + "a".repeat(5_000) + "\"").build();
+      byte[] value =
+          driver.topics.toolCalls().value().serializer().serialize("calls.tool-calls", big);
+      Throwable error =
+          org.assertj.core.api.Assertions.catchThrowable(
+              () ->
+                  deserializerOf(driver, "calls.tool-calls")
+                      .deserialize("calls.tool-calls", value));
+      assertThat(dev.bluejaybridge.errors.InputDlqDeserializationHandler.reason((Exception) error))
+          .isEqualTo("record-too-large");
+
+      driver.raw("calls.tool-calls").pipeInput("c1", value);
+      driver.toolCalls.pipeInput("c1", toolCall("c1", "small", 1).build());
+      driver.advanceWallClock(Duration.ofSeconds(31));
+
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call ->
+                  assertThat(call.toolCalls())
+                      .extracting(ToolCall::getName)
+                      .containsExactly("small"));
+    }
+  }
+
+  @Test
   void nullKey() {
     assertPoison("null-key", d -> d.toolCalls.pipeInput(null, toolCall("c1", "x", 0).build()));
   }

@@ -106,7 +106,8 @@ public class AggregationBenchmark {
             Duration.ZERO,
             Duration.ofHours(4),
             Duration.ofSeconds(1),
-            10_000);
+            10_000,
+            BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES);
     AggregationMetrics metrics = new AggregationMetrics(new SimpleMeterRegistry());
     Topology topology = new Topology();
     topology.addSource("source", new StringDeserializer(), new PrebuiltDeserializer(), "calls");

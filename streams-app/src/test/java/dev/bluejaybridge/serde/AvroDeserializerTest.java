@@ -65,16 +65,38 @@ class AvroDeserializerTest {
   }
 
   @Test
-  void speakerSymbolTheReaderDoesNotKnowIsSchemaMismatch() {
+  void speakerSymbolTheReaderDoesNotKnowIsUnknownEnumSymbol() {
     Schema writer = TelemetrySamples.transcriptTurnWithBotSpeaker();
     int id = registry.register(TRANSCRIPTS + "-value", writer);
     byte[] bytes =
         WireFormat.encode(id, TelemetrySamples.avroBinary(AvroSerdeTest.turn(writer, "BOT")));
     AvroDeserializer<TranscriptTurn> turns = new AvroDeserializer<>(registry, TranscriptTurn.class);
 
-    assertDecodeFailure(() -> turns.deserialize(TRANSCRIPTS, bytes), "schema-mismatch", TRANSCRIPTS)
+    assertDecodeFailure(
+            () -> turns.deserialize(TRANSCRIPTS, bytes), "unknown-enum-symbol", TRANSCRIPTS)
         .withMessageContaining("schema_id=" + id)
         .withMessageContaining("BOT");
+    // The same writer schema with a symbol the reader knows still decodes.
+    byte[] user =
+        WireFormat.encode(id, TelemetrySamples.avroBinary(AvroSerdeTest.turn(writer, "USER")));
+    assertThat(turns.deserialize(TRANSCRIPTS, user).getSpeaker().name()).isEqualTo("USER");
+  }
+
+  @Test
+  void valueOverTheSizeLimitIsRecordTooLargeWithoutBeingDecoded() {
+    byte[] valid = validToolCall();
+    AvroDeserializer<ToolCall> limited =
+        new AvroDeserializer<>(registry, ToolCall.class, valid.length - 1);
+    AvroDeserializer<ToolCall> exact =
+        new AvroDeserializer<>(registry, ToolCall.class, valid.length);
+
+    assertDecodeFailure(() -> limited.deserialize(TOOL_CALLS, valid), "record-too-large")
+        .withMessageContaining(valid.length + " bytes")
+        .withMessageContaining("call.max-record-bytes=" + (valid.length - 1));
+    assertThat(exact.deserialize(TOOL_CALLS, valid)).isNotNull();
+    // Not even the magic byte is looked at: size is checked first.
+    byte[] big = new byte[valid.length];
+    assertDecodeFailure(() -> limited.deserialize(TOOL_CALLS, big), "record-too-large");
   }
 
   @Test

@@ -165,10 +165,59 @@ public final class BluejayStandIn implements AutoCloseable {
   /** A request Bluejay would refuse, and why. */
   public record ValidationFailure(String method, String url, List<String> problems) {}
 
+  /**
+   * Decides the answers to the update requests (update-log, update-simulation-result) of one test,
+   * call by call: scripted faults that hold exact proportions whatever the order calls arrive in.
+   */
+  @FunctionalInterface
+  public interface AnswerPlan {
+    /**
+     * The answer to the {@code attempt}-th (from 1) update request for {@code key} (the call id of
+     * update-log, the {@code simulation_result_id} of update-simulation-result), or null for the
+     * usual one. Called only for requests that Bluejay would accept.
+     */
+    ResponseDefinitionBuilder answer(Endpoint endpoint, String key, int attempt);
+  }
+
+  /**
+   * One request to a Bluejay endpoint and the status it was answered with ({@code -1}: a connection
+   * fault), as the receiver saw it.
+   *
+   * @param key the decoded id in the path, or the body's {@code simulation_result_id}
+   * @param receivedNanos {@link System#nanoTime()} when the request arrived
+   * @param delayMillis how long the answer was held back
+   */
+  public record Exchange(
+      Endpoint endpoint,
+      String key,
+      int attempt,
+      long receivedNanos,
+      int status,
+      long delayMillis,
+      byte[] body) {
+
+    /** Bluejay took it: answered 2xx (even if held back until after the client gave up). */
+    public boolean accepted() {
+      return status >= 200 && status < 300;
+    }
+
+    public JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("request body is not JSON", e);
+      }
+    }
+  }
+
   private final WireMockServer server;
+  private final boolean https;
   private final List<ValidationFailure> failures = new CopyOnWriteArrayList<>();
   private final Map<String, SimulationResult> results = new ConcurrentHashMap<>();
   private final AtomicInteger sequences = new AtomicInteger();
+  private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+  private final Map<String, AtomicInteger> updateAttempts = new ConcurrentHashMap<>();
+  private volatile AnswerPlan plan;
 
   private static final class SimulationResult {
     volatile String status = "COMPLETED";
@@ -176,22 +225,38 @@ public final class BluejayStandIn implements AutoCloseable {
         Collections.synchronizedMap(new LinkedHashMap<>());
   }
 
-  /** Starts the stand-in on a free port of 127.0.0.1. */
+  /**
+   * Starts the stand-in on a free port of 127.0.0.1, which it keeps across {@link #down()} and
+   * {@link #up()}.
+   */
   public BluejayStandIn() {
-    this(freePort());
+    this(wireMockConfig().port(freePort()), false);
   }
 
   /**
-   * Starts the stand-in on {@code port} of 127.0.0.1, which it keeps across {@link #down()} and
-   * {@link #up()}.
+   * Starts the stand-in on HTTPS only (a free port of 127.0.0.1), presenting the certificate of
+   * {@code keystore} (PKCS12, the key under {@code password}); see {@link TestCertificates}.
    */
-  public BluejayStandIn(int port) {
+  public static BluejayStandIn https(Path keystore, String password) {
+    return new BluejayStandIn(
+        wireMockConfig()
+            .httpDisabled(true)
+            .dynamicHttpsPort()
+            .keystorePath(keystore.toString())
+            .keystoreType("PKCS12")
+            .keystorePassword(password)
+            .keyManagerPassword(password),
+        true);
+  }
+
+  private BluejayStandIn(
+      com.github.tomakehurst.wiremock.core.WireMockConfiguration options, boolean https) {
     Schemas schemas = Schemas.get();
+    this.https = https;
     server =
         new WireMockServer(
-            wireMockConfig()
+            options
                 .bindAddress("127.0.0.1")
-                .port(port)
                 .jettyAcceptors(1)
                 .notifier(new ConsoleNotifier(false))
                 .extensions(new Transformer(schemas)));
@@ -219,7 +284,9 @@ public final class BluejayStandIn implements AutoCloseable {
 
   /** The base URL to give the client, e.g. {@code http://127.0.0.1:41234}. */
   public URI baseUrl() {
-    return URI.create("http://127.0.0.1:" + server.getOptions().portNumber());
+    return https
+        ? URI.create("https://127.0.0.1:" + server.httpsPort())
+        : URI.create("http://127.0.0.1:" + server.getOptions().portNumber());
   }
 
   /** The WireMock server, for what the helpers here do not cover. */
@@ -260,6 +327,11 @@ public final class BluejayStandIn implements AutoCloseable {
   /** The requests for one endpoint. */
   public List<RecordedRequest> requestsTo(Endpoint endpoint) {
     return requests().stream().filter(r -> endpoint.matches(r.method(), r.path())).toList();
+  }
+
+  /** Every request to a Bluejay endpoint, with its answer, in arrival order. */
+  public List<Exchange> exchanges() {
+    return List.copyOf(exchanges);
   }
 
   /** Every request Bluejay would have refused, in arrival order. */
@@ -368,6 +440,13 @@ public final class BluejayStandIn implements AutoCloseable {
     stub(endpoint, unauthorized());
   }
 
+  /**
+   * Answers update requests as {@code plan} says (over stubs and defaults) until {@link #reset()}.
+   */
+  public void plan(AnswerPlan plan) {
+    this.plan = plan;
+  }
+
   /** The status {@code GET /v1/retrieve-simulation-result/{id}} reports (default COMPLETED). */
   public void setSimulationResultStatus(String simulationResultId, String status) {
     results.computeIfAbsent(simulationResultId, id -> new SimulationResult()).status = status;
@@ -376,6 +455,9 @@ public final class BluejayStandIn implements AutoCloseable {
   /** Back to the defaults: no faults, nothing received, no simulation results. */
   public void reset() {
     server.resetAll();
+    plan = null;
+    exchanges.clear();
+    updateAttempts.clear();
     failures.clear();
     results.clear();
     stubDefaults();
@@ -463,6 +545,7 @@ public final class BluejayStandIn implements AutoCloseable {
 
     @Override
     public ResponseDefinition transform(ServeEvent serveEvent) {
+      long receivedNanos = System.nanoTime();
       Request request = serveEvent.getRequest();
       ResponseDefinition planned = serveEvent.getResponseDefinition();
       String method = request.getMethod().getName();
@@ -516,8 +599,34 @@ public final class BluejayStandIn implements AutoCloseable {
         return planned;
       }
 
+      String id =
+          endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT
+              ? body.path("simulation_result_id").asText()
+              : decode(lastSegment(path));
+      int attempt = 0;
+      if (endpoint.get() != Endpoint.RETRIEVE_SIMULATION_RESULT) {
+        attempt =
+            updateAttempts
+                .computeIfAbsent(endpoint.get() + " " + id, k -> new AtomicInteger())
+                .incrementAndGet();
+        AnswerPlan current = plan;
+        ResponseDefinitionBuilder scripted =
+            current == null ? null : current.answer(endpoint.get(), id, attempt);
+        if (scripted != null) {
+          planned = scripted.build();
+        }
+      }
+      exchanges.add(
+          new Exchange(
+              endpoint.get(),
+              id,
+              attempt,
+              receivedNanos,
+              planned.getFault() != null ? -1 : planned.getStatus(),
+              planned.getFixedDelayMilliseconds() == null ? 0 : planned.getFixedDelayMilliseconds(),
+              request.getBody() == null ? new byte[0] : request.getBody()));
       if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT && accepted(planned)) {
-        append(body);
+        append(body); // even when the answer comes too late for the client: Bluejay took it
       }
       if (endpoint.get() == Endpoint.RETRIEVE_SIMULATION_RESULT
           && planned.getTransformers() != null

@@ -164,30 +164,61 @@ public final class CallScript {
         problems.add(call.callId() + ": " + got.size() + " requests, expected exactly 1");
         continue;
       }
-      JsonNode body = got.get(0);
+      problems.addAll(checkBody(call.callId(), got.get(0)));
+    }
+    return problems;
+  }
+
+  /** What is wrong with {@code body} as the request of call {@code callId}; empty when nothing. */
+  public List<String> checkBody(String callId, JsonNode body) {
+    List<String> problems = new ArrayList<>();
+    ExpectedCall call = expected.get(callId);
+    if (call == null) {
+      problems.add("no such call in the script: " + callId);
+      return problems;
+    }
+    check(
+        problems,
+        call.callId(),
+        "tool_calls",
+        names(body.get("tool_calls"), "name"),
+        call.toolCalls());
+    check(problems, call.callId(), "events", names(body.get("events"), "title"), call.events());
+    if (call.simulationResultId() != null) {
       check(
           problems,
           call.callId(),
-          "tool_calls",
-          names(body.get("tool_calls"), "name"),
-          call.toolCalls());
-      check(problems, call.callId(), "events", names(body.get("events"), "title"), call.events());
-      if (call.simulationResultId() != null) {
-        check(
-            problems,
-            call.callId(),
-            "recorded_transcript",
-            names(body.get("recorded_transcript"), "utterance"),
-            call.utterances());
-      } else if (body.path("metadata").path("transcript_turns").asInt(-1)
-          != call.utterances().size()) {
-        problems.add(
-            call.callId()
-                + ": metadata.transcript_turns "
-                + body.path("metadata").path("transcript_turns"));
-      }
+          "recorded_transcript",
+          names(body.get("recorded_transcript"), "utterance"),
+          call.utterances());
+    } else if (body.path("metadata").path("transcript_turns").asInt(-1)
+        != call.utterances().size()) {
+      problems.add(
+          call.callId()
+              + ": metadata.transcript_turns "
+              + body.path("metadata").path("transcript_turns"));
     }
     return problems;
+  }
+
+  /** The call a request key belongs to: a call id, or a simulated call's result id; else null. */
+  public String callIdOf(String key) {
+    if (expected.containsKey(key)) {
+      return key;
+    }
+    return expected.values().stream()
+        .filter(e -> key.equals(e.simulationResultId()))
+        .map(ExpectedCall::callId)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * The key Bluejay's update request of a call carries: its result id if simulated, else itself.
+   */
+  public String updateKeyOf(String callId) {
+    ExpectedCall call = expected.get(callId);
+    return call.simulationResultId() != null ? call.simulationResultId() : callId;
   }
 
   private static void check(

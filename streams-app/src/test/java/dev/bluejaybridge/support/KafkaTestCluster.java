@@ -54,13 +54,69 @@ public final class KafkaTestCluster implements AutoCloseable {
   /** Creates topics, each {@code name=partitions}. */
   public void createTopics(Map<String, Integer> topics)
       throws ExecutionException, InterruptedException {
+    createTopics(topics, Map.of());
+  }
+
+  /**
+   * Creates topics, each {@code name=partitions}, all with {@code configs} (e.g.
+   * max.message.bytes).
+   */
+  public void createTopics(Map<String, Integer> topics, Map<String, String> configs)
+      throws ExecutionException, InterruptedException {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       List<NewTopic> newTopics =
           topics.entrySet().stream()
-              .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1))
+              .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(configs))
               .toList();
       admin.createTopics(newTopics).all().get();
+      // The controller has the topics now; the broker's metadata, which answers describeTopics
+      // (as the app's start-up check does), may lag behind on a loaded machine.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                admin.describeTopics(topics.keySet()).allTopicNames().get();
+                return true;
+              });
     }
+  }
+
+  /**
+   * Every committed record of {@code topic} now: read from the start up to the end offsets of the
+   * moment (for exact counts, after {@link #awaitRecords} saw the expected ones arrive).
+   */
+  public List<ConsumerRecord<String, String>> readAll(String topic) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+              });
+    }
+    return records;
   }
 
   /**

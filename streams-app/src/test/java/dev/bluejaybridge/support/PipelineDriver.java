@@ -87,7 +87,8 @@ public final class PipelineDriver implements AutoCloseable {
     SchemaRegistry registry =
         SchemaRegistries.create(
             config.registry().urls(), java.util.Optional.empty(), Duration.ofSeconds(5));
-    topics = TelemetryTopics.create(config.topics(), registry, true);
+    topics =
+        TelemetryTopics.create(config.topics(), registry, true, config.calls().maxRecordBytes());
     try {
       this.stateDir = Files.createTempDirectory("bridge-ttd");
     } catch (IOException e) {

@@ -128,4 +128,40 @@ class WebhookReceiverTest {
     assertThat(post(BODY, sign(BODY), "d-8").statusCode()).isEqualTo(200);
     assertThat(producer.history()).hasSize(1);
   }
+
+  /**
+   * Issue 7, R7 (d): the signature check compares the decoded HMAC bytes with {@code
+   * MessageDigest.isEqual} (constant time since JDK 6u17), never as text or with an early exit. A
+   * timing test would be flaky; this pins the behaviour at the edges and the comparison in the
+   * source.
+   */
+  @Test
+  void signatureIsComparedAsBytesInConstantTime() throws Exception {
+    WebhookReceiver receiver =
+        new WebhookReceiver(() -> Secret.of(SECRET), producer, "t", Ticker.systemTicker());
+    byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+    String good = sign(BODY);
+    char firstFlipped = good.charAt(0) == '0' ? '1' : '0';
+    char lastFlipped = good.charAt(good.length() - 1) == '0' ? '1' : '0';
+
+    assertThat(receiver.validSignature(body, good)).isTrue();
+    assertThat(receiver.validSignature(body, "sha256=" + good.toUpperCase())).isTrue();
+    assertThat(receiver.validSignature(body, firstFlipped + good.substring(1))).isFalse();
+    assertThat(receiver.validSignature(body, good.substring(0, good.length() - 1) + lastFlipped))
+        .isFalse();
+    assertThat(receiver.validSignature(body, good.substring(0, 62))).as("a prefix").isFalse();
+    assertThat(receiver.validSignature(body, good + "00")).as("longer").isFalse();
+    assertThat(receiver.validSignature(body, "")).isFalse();
+    assertThat(receiver.validSignature(body, "zz" + good.substring(2))).as("not hex").isFalse();
+
+    String source =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of("src/main/java/dev/bluejaybridge/webhook/WebhookReceiver.java"));
+    int start = source.indexOf("boolean validSignature(");
+    String method = source.substring(start, source.indexOf("\n  }\n", start));
+    assertThat(method).contains("MessageDigest.isEqual(hmac(body), given)");
+    assertThat(method)
+        .as("no other comparison of the signature")
+        .doesNotContain(".equals(", "Arrays.equals", "compareTo", "contentEquals", "mismatch(");
+  }
 }
