@@ -113,10 +113,12 @@ class SecurityIT {
           produceCall(producer, harness, "tls-1");
           producer.flush();
 
-          await()
-              .atMost(Duration.ofSeconds(30))
-              .until(() -> logs.containing("will retry call_id=tls-1").size() >= 2);
-          assertThat(logs.containing("will retry call_id=tls-1"))
+          // A refused handshake never reached Bluejay: delivery is held, probing, never
+          // dead-letters.
+          await().atMost(Duration.ofSeconds(30)).until(() -> refusing.dispatcher().unreachable());
+          assertThat(refusing.dispatcher().unreachableReason()).contains("TLS handshake failed");
+          assertThat(logs.containing("Bluejay cannot be reached"))
+              .isNotEmpty()
               .allSatisfy(line -> assertThat(line).contains("TLS handshake failed"));
           assertThat(refusing.dispatcher().outboxSize()).as("the call waits").isEqualTo(1);
           assertThat(bluejay.requests()).as("nothing reached the server").isEmpty();
