@@ -226,6 +226,13 @@ public final class Chaos implements Callable<Integer> {
       if (report.duplicates() > bound) {
         result.notes.add("duplicates " + report.duplicates() + " exceed the target " + bound);
       }
+      if (report.deliveredAndDeadLettered() > 0) {
+        result.notes.add(
+            report.deliveredAndDeadLettered()
+                + " simulated calls were delivered and then got records the app judged late"
+                + " (delivery DLQ, reason late): a restarted instance closed them before all"
+                + " their records were processed (see the app-2 log, 'late record')");
+      }
       if (report.duplicateSimulationPosts() > 0) {
         result.notes.add(
             report.duplicateSimulationPosts()
@@ -427,6 +434,17 @@ public final class Chaos implements Callable<Integer> {
       String rss =
           app.rssBytes().isPresent() ? (app.rssBytes().getAsLong() >> 20) + " MiB" : "not running";
       result.figure(app.name() + " starts / RSS at the end", app.starts() + " / " + rss);
+      double left = outboxSize(app);
+      result.figure(
+          app.name() + " outbox entries left at the end",
+          left < 0 ? "unknown" : String.valueOf((long) left));
+      if (left > 0) {
+        result.notes.add(
+            app.name()
+                + " still holds "
+                + (long) left
+                + " outbox entries after every call was accounted for");
+      }
     }
   }
 

@@ -42,10 +42,15 @@ public final class Poll {
 
   /** Parks for {@code length}: pacing and the gap between two polls, never a wait for a state. */
   public static void pause(Duration length) {
-    LockSupport.parkNanos(length.toNanos());
-    if (Thread.interrupted()) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
+    // parkNanos may return early (a permit left by an earlier unpark, e.g. from a completed
+    // future): park again until the whole length has passed.
+    long deadline = System.nanoTime() + length.toNanos();
+    for (long left = length.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted");
+      }
     }
   }
 }

@@ -25,6 +25,8 @@ public final class Reconciliation implements AutoCloseable {
   /** The header that carries a dead letter's reason, in both DLQs. */
   public static final String REASON_HEADER = "bridge.error.reason";
 
+  private static final Duration RECEIPT_GRACE = Duration.ofSeconds(15);
+
   private final Ledger ledger;
   private final Receiver receiver;
   private final TopicTail deliveryDlq;
@@ -77,6 +79,8 @@ public final class Reconciliation implements AutoCloseable {
    * @param requests every request the receiver got
    * @param requestsByStatus by status answered
    * @param receiptCalls calls with a receipt in the receipts topic
+   * @param sendFailures records the producer failed to send
+   * @param deliveredWithoutReceipt calls delivered at the receiver without a receipt (yet)
    */
   public record Report(
       int produced,
@@ -97,7 +101,8 @@ public final class Reconciliation implements AutoCloseable {
       int requests,
       Map<Integer, Integer> requestsByStatus,
       int receiptCalls,
-      long sendFailures) {
+      long sendFailures,
+      int deliveredWithoutReceipt) {
 
     /** Nothing lost, every poison record found with its reason, no producer send failed. */
     public boolean exact() {
@@ -141,10 +146,12 @@ public final class Reconciliation implements AutoCloseable {
       text.append(
           String.format(
               Locale.ROOT,
-              "receiver requests %d by status %s; receipts for %d calls; producer send failures %d%n",
+              "receiver requests %d by status %s; receipts for %d calls (%d delivered without);"
+                  + " producer send failures %d%n",
               requests,
               requestsByStatus,
               receiptCalls,
+              deliveredWithoutReceipt,
               sendFailures));
       return text.toString();
     }
@@ -233,7 +240,8 @@ public final class Reconciliation implements AutoCloseable {
         exchanges.size(),
         byStatus,
         receiptCalls.size(),
-        ledger.failures().size());
+        ledger.failures().size(),
+        (int) successes.keySet().stream().filter(c -> !receiptCalls.contains(c)).count());
   }
 
   /**
@@ -244,12 +252,19 @@ public final class Reconciliation implements AutoCloseable {
    */
   public Report awaitExact(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long receiptsDeadline = Long.MAX_VALUE;
     Report last = null;
     while (true) {
       try {
         last = snapshot();
         if (last.exact()) {
-          return last;
+          // A receipt is committed a moment after its 2xx: give the last ones a few seconds.
+          if (receiptsDeadline == Long.MAX_VALUE) {
+            receiptsDeadline = System.nanoTime() + RECEIPT_GRACE.toNanos();
+          }
+          if (last.deliveredWithoutReceipt() == 0 || System.nanoTime() - receiptsDeadline >= 0) {
+            return last;
+          }
         }
       } catch (RuntimeException e) {
         // The broker restarting, say: try again on the next round.

@@ -53,7 +53,9 @@ final class ScenarioResult {
     figure("poison produced / found in input DLQ", r.poisonProduced() + " / " + r.poisonFound());
     figure("other input-DLQ records", r.inputDlqUnexpected());
     figure("receiver requests by status", r.requestsByStatus());
-    figure("calls with a receipt", r.receiptCalls());
+    figure(
+        "calls with a receipt (delivered without one)",
+        r.receiptCalls() + " (" + r.deliveredWithoutReceipt() + ")");
     if (r.lost() != 0) {
       fail("lost " + r.lost() + " calls, e.g. " + r.lostSample());
     }

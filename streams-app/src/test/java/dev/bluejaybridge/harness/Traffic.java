@@ -28,9 +28,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Each call is 20-50 records (transcript turns, tool calls, events; the last event ends the
  * call); a share of calls is simulated; every {@code poisonEvery}-th call carries one poison record
- * with a {@code harness.poison-id} header (kept by the input DLQ). {@code occurred_at} rises with
- * every record sent, across topics, so Kafka Streams' timestamp order over a task's partitions
- * never splits a call.
+ * with a {@code harness.poison-id} header (kept by the input DLQ). {@code occurred_at} never goes
+ * back from one record sent to the next, across topics, so Kafka Streams' timestamp order over a
+ * task's partitions never splits a call.
  *
  * <ul>
  *   <li>{@link #startPaced}: calls start at a rate, each played over {@link Settings#callLength()},
