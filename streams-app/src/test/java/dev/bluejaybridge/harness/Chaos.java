@@ -178,14 +178,17 @@ public final class Chaos implements Callable<Integer> {
       java.util.Random random = new java.util.Random(seed);
       List<Long> moments = new ArrayList<>();
       long span = r1Traffic.toMillis();
+      // One moment drawn in each of `kills` equal slots of the traffic's middle 80 %, so the kills
+      // spread over the run (a restart takes 10-30 s here) rather than bunch up.
+      double slot = 0.8 / kills;
       for (int i = 0; i < kills; i++) {
-        moments.add(Math.round(span * (0.08 + 0.84 * random.nextDouble())));
+        moments.add(Math.round(span * (0.1 + slot * (i + random.nextDouble()))));
       }
-      moments.sort(Long::compare);
       t.log("kill moments planned (ms after traffic start): " + moments);
       AppProcess victim = apps.get(1);
       long trafficStart = System.currentTimeMillis();
       List<String> applied = new ArrayList<>();
+      int killsWhileFlowing = 0;
       for (long moment : moments) {
         long wait = trafficStart + moment - System.currentTimeMillis();
         if (wait > 0) {
@@ -202,7 +205,11 @@ public final class Chaos implements Callable<Integer> {
                 + pid
                 + " at +"
                 + format(Duration.ofMillis(at))
-                + " of traffic");
+                + " of traffic"
+                + (paced.isDone() ? " (every call already produced)" : " (calls flowing)"));
+        if (!paced.isDone()) {
+          killsWhileFlowing++;
+        }
         victim.start();
         victim.awaitReady(Duration.ofMinutes(3));
         t.log(victim.name() + " restarted and ready");
@@ -218,7 +225,9 @@ public final class Chaos implements Callable<Integer> {
       t.log("reconciled");
       result.reconciled(report);
       result.figure(
-          "kills (kill -9 " + victim.name() + ", restarted each time)", kills + " at " + applied);
+          "kills (kill -9 " + victim.name() + ", restarted each time)",
+          kills + " at " + applied + " of " + format(r1Traffic) + " traffic");
+      result.figure("kills while calls were being produced", killsWhileFlowing);
       int bound = maxInFlight * kills;
       result.figure(
           "duplicate bound (max-in-flight x kills)", maxInFlight + " x " + kills + " = " + bound);
@@ -236,7 +245,9 @@ public final class Chaos implements Callable<Integer> {
       if (report.duplicateSimulationPosts() > 0) {
         result.notes.add(
             report.duplicateSimulationPosts()
-                + " simulated calls were POSTed twice (Bluejay appends: their tool calls doubled)");
+                + " simulated calls were POSTed twice without a retrieve-simulation-result check"
+                + " first (Bluejay appends: their tool calls doubled; the contract allows exactly"
+                + " one successful POST per result)");
       }
       appFigures(result, apps);
       keyCheck(result, rig);

@@ -81,6 +81,8 @@ public final class Reconciliation implements AutoCloseable {
    * @param receiptCalls calls with a receipt in the receipts topic
    * @param sendFailures records the producer failed to send
    * @param deliveredWithoutReceipt calls delivered at the receiver without a receipt (yet)
+   * @param duplicatedSample up to 10 calls delivered more than once, simulated ones first, as
+   *     {@code call_id (simulation_result_id) xN}
    */
   public record Report(
       int produced,
@@ -102,7 +104,8 @@ public final class Reconciliation implements AutoCloseable {
       Map<Integer, Integer> requestsByStatus,
       int receiptCalls,
       long sendFailures,
-      int deliveredWithoutReceipt) {
+      int deliveredWithoutReceipt,
+      List<String> duplicatedSample) {
 
     /** Nothing lost, every poison record found with its reason, no producer send failed. */
     public boolean exact() {
@@ -186,6 +189,20 @@ public final class Reconciliation implements AutoCloseable {
       }
     }
     int duplicates = successes.values().stream().mapToInt(n -> n - 1).sum();
+    List<String> duplicated =
+        successes.entrySet().stream()
+            .filter(e -> e.getValue() > 1)
+            .sorted(
+                java.util.Comparator.comparing(
+                    (Map.Entry<String, Integer> e) -> calls.get(e.getKey()).isEmpty()))
+            .limit(10)
+            .map(
+                e ->
+                    e.getKey()
+                        + calls.get(e.getKey()).map(id -> " (" + id + ")").orElse("")
+                        + " x"
+                        + e.getValue())
+            .toList();
 
     Map<String, Integer> byReason = new TreeMap<>();
     deadLetters.values().forEach(rs -> rs.forEach(r -> byReason.merge(r, 1, Integer::sum)));
@@ -241,7 +258,8 @@ public final class Reconciliation implements AutoCloseable {
         byStatus,
         receiptCalls.size(),
         ledger.failures().size(),
-        (int) successes.keySet().stream().filter(c -> !receiptCalls.contains(c)).count());
+        (int) successes.keySet().stream().filter(c -> !receiptCalls.contains(c)).count(),
+        duplicated);
   }
 
   /**

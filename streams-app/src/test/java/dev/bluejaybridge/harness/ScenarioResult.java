@@ -49,6 +49,9 @@ final class ScenarioResult {
     figure("delivered and also dead-lettered (calls)", r.deliveredAndDeadLettered());
     figure("duplicates (2xx beyond the first per call)", r.duplicates());
     figure("  of which simulation POSTs", r.duplicateSimulationPosts());
+    if (!r.duplicatedSample().isEmpty()) {
+      figure("  e.g.", r.duplicatedSample());
+    }
     figure("lost", r.lost());
     figure("poison produced / found in input DLQ", r.poisonProduced() + " / " + r.poisonFound());
     figure("other input-DLQ records", r.inputDlqUnexpected());
