@@ -1,0 +1,398 @@
+package dev.bluejaybridge.harness;
+
+import dev.bluejaybridge.telemetry.CallEvent;
+import dev.bluejaybridge.telemetry.Speaker;
+import dev.bluejaybridge.telemetry.ToolCall;
+import dev.bluejaybridge.telemetry.TranscriptTurn;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.LongFunction;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Writes synthetic calls: 20-50 records over the three topics (transcript turns of 60-200
+ * characters, tool calls with ~100-byte parameters and ~300-byte output, events; the last event
+ * ends the call), optionally simulated, optionally with one poison record. Seeded: the same seed
+ * and index give the same call.
+ */
+final class SyntheticCalls {
+  /** How a poison record is broken, and the input-DLQ reason ({@code bridge.error.reason}). */
+  enum Poison {
+    INVALID_JSON("invalid-json"),
+    KEY_MISMATCH("key-mismatch"),
+    NOT_AVRO("bad-magic-byte"),
+    UNKNOWN_SCHEMA("unknown-schema-id"),
+    NEGATIVE_OFFSET("negative-offset");
+
+    final String reason;
+
+    Poison(String reason) {
+      this.reason = reason;
+    }
+  }
+
+  /**
+   * One record of a call.
+   *
+   * @param offsetMs when it is sent, from the call's first record, in wall-clock ms
+   * @param value builds the Avro value for an occurred_at; null for raw bytes
+   * @param raw bytes to send as they are (poison that is not Avro), else null
+   * @param poisonId the {@code harness.poison-id} header of a poison record, else null
+   */
+  record Part(
+      long offsetMs,
+      String topic,
+      String key,
+      LongFunction<SpecificRecord> value,
+      byte[] raw,
+      String poisonId,
+      String poisonReason) {}
+
+  /** One call and its records, in send order. */
+  record Call(String callId, String simulationResultId, List<Part> parts) {}
+
+  private static final String[] AGENTS = {
+    "agent-clinic-front-desk", "agent-order-support", "agent-billing", "agent-roadside"
+  };
+  private static final String[] TOOLS = {
+    "check_availability", "book_appointment", "get_order_status", "issue_store_credit",
+    "lookup_customer", "send_sms_confirmation", "reschedule_appointment", "create_ticket"
+  };
+  private static final String[] AGENT_LINES = {
+    "Thanks for calling, this is Ava, how can I help you today?",
+    "Let me check that for you, it will only take a moment.",
+    "I can see your account here and everything looks in order.",
+    "I have a few options available on Thursday morning and Friday afternoon.",
+    "Your confirmation number has been sent to the phone number on file.",
+    "I'm sorry about the delay, the carrier shows the package is on its way.",
+    "Is there anything else I can help you with today?",
+    "I've refunded the shipping fee as store credit to your account.",
+  };
+  private static final String[] USER_LINES = {
+    "Hi, I'd like to book a cleaning, ideally sometime next week if you have anything.",
+    "Yes, that works for me. The name is Maria Garcia.",
+    "My order still hasn't arrived and it was supposed to be here on Monday.",
+    "Can you text me the confirmation instead of emailing it?",
+    "No, that's all, thank you so much for your help.",
+    "I need to move my appointment, something came up at work.",
+    "The order number is NW-20931, I think, let me double check.",
+    "Sure, my date of birth is the fourth of March, nineteen eighty-two.",
+  };
+
+  private final String toolCallsTopic;
+  private final String eventsTopic;
+  private final String transcriptsTopic;
+  private final long seed;
+  private final double simulatedFraction;
+  private final int poisonEvery;
+
+  SyntheticCalls(TopicNames topics, long seed, double simulatedFraction, int poisonEvery) {
+    this.toolCallsTopic = topics.toolCalls();
+    this.eventsTopic = topics.events();
+    this.transcriptsTopic = topics.transcripts();
+    this.seed = seed;
+    this.simulatedFraction = simulatedFraction;
+    this.poisonEvery = poisonEvery;
+  }
+
+  /** The {@code index}-th call, its records spread over {@code lengthMs} of wall-clock time. */
+  Call call(long index, long lengthMs) {
+    Random random = new Random(seed * 1_000_003L + index);
+    String callId = new UUID(random.nextLong(), random.nextLong()).toString();
+    String agent = AGENTS[random.nextInt(AGENTS.length)];
+    String simulation =
+        random.nextDouble() < simulatedFraction ? String.valueOf(1_000_000 + index) : null;
+    int total = 20 + random.nextInt(31);
+    int tools = 3 + random.nextInt(6);
+    int events = 2 + random.nextInt(3); // call started, a few in between, call ended
+    int turns = total - tools - events;
+
+    // The kinds of record in conversation order: started, then turns with tools and events mixed
+    // in, then the end-of-call event.
+    List<Character> kinds = new ArrayList<>();
+    for (int i = 0; i < turns; i++) {
+      kinds.add('T');
+    }
+    for (int i = 0; i < tools; i++) {
+      kinds.add(1 + random.nextInt(kinds.size()), 'C');
+    }
+    for (int i = 0; i < events - 2; i++) {
+      kinds.add(1 + random.nextInt(kinds.size()), 'E');
+    }
+
+    List<Part> parts = new ArrayList<>();
+    long cursor = 300 + random.nextInt(700); // call time, ms
+    List<long[]> timeline = new ArrayList<>(); // call-time start of each part
+    parts.add(event(callId, agent, simulation, "call started", cursor, null, false, random));
+    timeline.add(new long[] {cursor});
+    boolean agentSpeaks = true;
+    for (char kind : kinds) {
+      long start = cursor;
+      switch (kind) {
+        case 'T' -> {
+          String utterance = utterance(agentSpeaks ? AGENT_LINES : USER_LINES, random);
+          long end = start + 55L * utterance.length() + random.nextInt(600);
+          parts.add(turn(callId, agent, simulation, agentSpeaks, utterance, start, end));
+          cursor = end + 200 + random.nextInt(900);
+          agentSpeaks = !agentSpeaks;
+        }
+        case 'C' -> {
+          parts.add(tool(callId, agent, simulation, start, random));
+          cursor = start + 300 + random.nextInt(1_200);
+        }
+        default -> {
+          parts.add(
+              event(callId, agent, simulation, "intent detected", start, null, false, random));
+          cursor = start + 50;
+        }
+      }
+      timeline.add(new long[] {start});
+    }
+    cursor += 200;
+    parts.add(event(callId, agent, simulation, "call ended", cursor, cursor, true, random));
+    timeline.add(new long[] {cursor});
+
+    if (poisonEvery > 0 && (index + 1) % poisonEvery == 0) {
+      Poison kind =
+          Poison.values()[(int) (((index + 1) / poisonEvery - 1) % Poison.values().length)];
+      int at = 1 + random.nextInt(parts.size() - 2);
+      parts.add(at, poison(kind, "poison-" + seed + "-" + index, callId, agent, simulation));
+      timeline.add(at, new long[] {timeline.get(at)[0]});
+    }
+
+    // Call time to wall time: the whole call plays in lengthMs.
+    double scale = cursor == 0 ? 0 : (double) lengthMs / cursor;
+    List<Part> scheduled = new ArrayList<>(parts.size());
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      scheduled.add(
+          new Part(
+              Math.round(timeline.get(i)[0] * scale),
+              p.topic(),
+              p.key(),
+              p.value(),
+              p.raw(),
+              p.poisonId(),
+              p.poisonReason()));
+    }
+    return new Call(callId, simulation, scheduled);
+  }
+
+  private static String utterance(String[] lines, Random random) {
+    int target = 60 + random.nextInt(141);
+    StringBuilder text = new StringBuilder(lines[random.nextInt(lines.length)]);
+    while (text.length() < target) {
+      text.append(' ').append(lines[random.nextInt(lines.length)]);
+    }
+    if (text.length() > 200) {
+      text.setLength(200);
+    }
+    return text.toString().strip();
+  }
+
+  private Part turn(
+      String callId,
+      String agent,
+      String simulation,
+      boolean agentSpeaks,
+      String utterance,
+      long start,
+      long end) {
+    return new Part(
+        0,
+        transcriptsTopic,
+        callId,
+        occurredAt ->
+            TranscriptTurn.newBuilder()
+                .setCallId(callId)
+                .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                .setAgentId(agent)
+                .setSimulationResultId(simulation)
+                .setSpeaker(agentSpeaks ? Speaker.AGENT : Speaker.USER)
+                .setUtterance(utterance)
+                .setStartOffsetMs(start)
+                .setEndOffsetMs(end)
+                .setFillerUtterance(null)
+                .build(),
+        null,
+        null,
+        null);
+  }
+
+  private Part tool(String callId, String agent, String simulation, long start, Random random) {
+    String name = TOOLS[random.nextInt(TOOLS.length)];
+    String order = "NW-" + (10_000 + random.nextInt(90_000));
+    String customer = "cus_" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+    // ~100 bytes
+    String parameters =
+        String.format(
+            Locale.ROOT,
+            "{\"order_id\":\"%s\",\"customer_id\":\"%s\",\"include_items\":true,\"locale\":\"en-US\"}",
+            order,
+            customer);
+    // ~300 bytes
+    String output =
+        String.format(
+            Locale.ROOT,
+            "{\"order_id\":\"%s\",\"status\":\"in_transit\",\"carrier\":\"UPS\","
+                + "\"tracking_number\":\"1Z%016X\",\"estimated_delivery\":\"2026-11-2%d\","
+                + "\"items\":[{\"sku\":\"JKT-%d\",\"quantity\":%d,\"price\":%d.95}],"
+                + "\"customer\":{\"id\":\"%s\",\"tier\":\"gold\",\"since\":\"2021-03-04\"},"
+                + "\"notes\":\"left the warehouse on time; no exceptions reported\"}",
+            order,
+            random.nextLong(),
+            random.nextInt(10),
+            100 + random.nextInt(900),
+            1 + random.nextInt(3),
+            10 + random.nextInt(90),
+            customer);
+    return new Part(
+        0,
+        toolCallsTopic,
+        callId,
+        occurredAt ->
+            ToolCall.newBuilder()
+                .setCallId(callId)
+                .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                .setAgentId(agent)
+                .setSimulationResultId(simulation)
+                .setName(name)
+                .setStartOffsetMs(start)
+                .setDescription("Looks up or changes something for the caller")
+                .setParametersJson(parameters)
+                .setOutputJson(output)
+                .build(),
+        null,
+        null,
+        null);
+  }
+
+  private Part event(
+      String callId,
+      String agent,
+      String simulation,
+      String title,
+      long start,
+      Long end,
+      boolean endsCall,
+      Random random) {
+    String callMetadata =
+        endsCall
+            ? "{\"outcome\":\"resolved\",\"duration_s\":" + (start / 1_000) + "}"
+            : "{\"channel\":\"phone\",\"language\":\"en-US\",\"agent_version\":\"2026.11."
+                + (1 + random.nextInt(4))
+                + "\"}";
+    List<String> callTags = endsCall ? List.of("resolved") : List.of("inbound");
+    return new Part(
+        0,
+        eventsTopic,
+        callId,
+        occurredAt ->
+            CallEvent.newBuilder()
+                .setCallId(callId)
+                .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                .setAgentId(agent)
+                .setSimulationResultId(simulation)
+                .setTitle(title)
+                .setStartOffsetMs(start)
+                .setEndOffsetMs(end)
+                .setDescription(endsCall ? "The caller hung up" : null)
+                .setTags(List.of())
+                .setMetadataJson(null)
+                .setCallMetadataJson(callMetadata)
+                .setCallTags(callTags)
+                .setEndsCall(endsCall)
+                .build(),
+        null,
+        null,
+        null);
+  }
+
+  private Part poison(
+      Poison kind, String poisonId, String callId, String agent, String simulation) {
+    return switch (kind) {
+      case INVALID_JSON ->
+          new Part(
+              0,
+              toolCallsTopic,
+              callId,
+              occurredAt ->
+                  ToolCall.newBuilder()
+                      .setCallId(callId)
+                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                      .setAgentId(agent)
+                      .setSimulationResultId(simulation)
+                      .setName("get_order_status")
+                      .setStartOffsetMs(12_400)
+                      .setParametersJson("{\"order_id\": \"NW-20931\", \"include_items\": tru")
+                      .setOutputJson(null)
+                      .build(),
+              null,
+              poisonId,
+              kind.reason);
+      case KEY_MISMATCH ->
+          new Part(
+              0,
+              transcriptsTopic,
+              agent,
+              occurredAt ->
+                  TranscriptTurn.newBuilder()
+                      .setCallId(callId)
+                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                      .setAgentId(agent)
+                      .setSimulationResultId(simulation)
+                      .setSpeaker(Speaker.AGENT)
+                      .setUtterance("Is there anything else I can help with?")
+                      .setStartOffsetMs(30_000)
+                      .setEndOffsetMs(32_100)
+                      .build(),
+              null,
+              poisonId,
+              kind.reason);
+      case NOT_AVRO ->
+          new Part(
+              0,
+              eventsTopic,
+              callId,
+              null,
+              ("{\"call_id\":\"" + callId + "\",\"title\":\"sentiment changed\"}")
+                  .getBytes(StandardCharsets.UTF_8),
+              poisonId,
+              kind.reason);
+      case UNKNOWN_SCHEMA ->
+          new Part(
+              0,
+              toolCallsTopic,
+              callId,
+              null,
+              ByteBuffer.allocate(13).put((byte) 0).putInt(424_242).putLong(42L).array(),
+              poisonId,
+              kind.reason);
+      case NEGATIVE_OFFSET ->
+          new Part(
+              0,
+              transcriptsTopic,
+              callId,
+              occurredAt ->
+                  TranscriptTurn.newBuilder()
+                      .setCallId(callId)
+                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                      .setAgentId(agent)
+                      .setSimulationResultId(simulation)
+                      .setSpeaker(Speaker.USER)
+                      .setUtterance("Hello? Hi.")
+                      .setStartOffsetMs(-1_200)
+                      .setEndOffsetMs(400)
+                      .build(),
+              null,
+              poisonId,
+              kind.reason);
+    };
+  }
+}
