@@ -37,6 +37,12 @@ import org.slf4j.MDC;
  * call is visited about once per inactivity gap, and an idle partition still closes its calls,
  * because the punctuation runs on wall-clock time, not stream time.
  *
+ * <p>Time in which the task did not run is not silence: when a task starts (a restart, a crash, a
+ * rebalance), its calls may have records still waiting in the input backlog, so no call closes by
+ * its end grace or by inactivity until one end grace has passed since the start. Without this, a
+ * call whose grace ran out while the app was down would close before its last records were read,
+ * and be split.
+ *
  * <p>A closed call is remembered for {@code call.late-retention}: a late record of a production
  * call reopens it and the whole call closes again after {@code call.end-grace}; a late record of a
  * simulated call is handed on as a {@link LateRecord}.
@@ -64,6 +70,9 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private final AggregationMetrics metrics;
   private long openHere;
 
+  /** Wall-clock millis when this task started here. */
+  private long startedAt;
+
   private ProcessorContext<String, CallUpdate> context;
   private KeyValueStore<String, CallState> calls;
   private KeyValueStore<Bytes, CallPart> parts;
@@ -84,6 +93,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     this.calls = context.getStateStore(CallStores.CALLS);
     this.parts = context.getStateStore(CallStores.PARTS);
     this.timers = context.getStateStore(CallStores.TIMERS);
+    this.startedAt = context.currentSystemTimeMs();
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
     // Once per assignment: count the open calls this task brings (restored state included).
     try (KeyValueIterator<String, CallState> it = calls.all()) {
@@ -201,7 +211,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     if (state.getEndSeenAt() != null) {
       due = Math.min(due, state.getEndSeenAt() + endGrace);
     }
-    return due;
+    // the backlog of a task that just started may still hold this call's records
+    return Math.max(due, startedAt + endGrace);
   }
 
   private void moveTimer(CallState state, long at) {

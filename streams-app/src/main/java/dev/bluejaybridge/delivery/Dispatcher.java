@@ -243,6 +243,11 @@ public final class Dispatcher implements AutoCloseable {
     return true;
   }
 
+  /** Gives back a slot taken by {@link #tryAcquire} for an attempt that will not be sent. */
+  void release() {
+    slots.release();
+  }
+
   /**
    * Sends one attempt on the HTTP executor; {@code report} gets the outcome on that thread. The
    * slot taken by {@link #tryAcquire} is released when the attempt ends.

@@ -42,6 +42,12 @@ import org.slf4j.MDC;
  * <p>A wall-clock punctuation every {@link #TICK} first applies the outcomes that HTTP threads
  * reported since the last cycle, then starts new attempts for due entries while an in-flight slot
  * and rate-share token are free. The stream thread never waits on the network.
+ *
+ * <p>A POST to update-simulation-result is not sent until the state that records it as in flight is
+ * committed: the attempt is staged, a commit is requested, and the next cycle sends it. Bluejay
+ * appends what it is posted, so after a crash the restored entry must say that a POST may have gone
+ * out, and is checked with Bluejay before it is posted again. (A PUT to update-log replaces, so it
+ * goes at once.)
  */
 final class OutboxProcessor implements Processor<String, CallUpdate, String, byte[]> {
   static final Duration TICK = Duration.ofMillis(25);
@@ -68,6 +74,9 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
    * enqueued_at → entries, for the outbox size and oldest-age gauges (read by the metrics thread).
    */
   private final ConcurrentSkipListMap<Long, Integer> enqueued = new ConcurrentSkipListMap<>();
+
+  /** Simulated-call attempts marked in flight, sent once that mark is committed. */
+  private final List<String> staged = new ArrayList<>();
 
   private final AtomicInteger size = new AtomicInteger();
   private ProcessorContext<String, byte[]> context;
@@ -126,6 +135,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
   public void close() {
     // Outcomes of requests still in flight are dropped: the entries stay in the outbox, and whoever
     // owns the partition next sends them again.
+    unstage();
     dispatcher.unregister(this);
     dispatcher.rate().partitionRevoked(partition);
   }
@@ -207,9 +217,38 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     while ((outcome = outcomes.poll()) != null) {
       apply(outcome, now);
     }
-    if (!dispatcher.draining() && !dispatcher.paused()) {
+    if (dispatcher.draining()) {
+      unstage();
+      return;
+    }
+    sendStaged(); // their in-flight marks were committed after the last cycle
+    if (!dispatcher.paused()) {
       dispatchDue(now);
     }
+  }
+
+  private void sendStaged() {
+    for (String callId : staged) {
+      OutboxEntry entry = outbox.get(callId);
+      if (entry == null || !Integer.valueOf(entry.getAttempts()).equals(inFlight.get(callId))) {
+        inFlight.remove(callId);
+        dispatcher.release();
+        continue;
+      }
+      dispatcher.send(entry, false, outcomes::add);
+    }
+    staged.clear();
+  }
+
+  /**
+   * Drops the staged attempts: their entries say "in flight", so they are checked before a POST.
+   */
+  private void unstage() {
+    for (String callId : staged) {
+      inFlight.remove(callId);
+      dispatcher.release();
+    }
+    staged.clear();
   }
 
   private void dispatchDue(long now) {
@@ -250,6 +289,11 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     }
     outbox.put(entry.getCallId(), entry);
     inFlight.put(entry.getCallId(), entry.getAttempts());
+    if (entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT && !verifyFirst) {
+      staged.add(entry.getCallId());
+      context.commit();
+      return;
+    }
     dispatcher.send(entry, verifyFirst, outcomes::add);
   }
 
