@@ -183,10 +183,26 @@ public final class BridgeApp implements AutoCloseable {
     status.put("outbox", outbox);
     Map<String, Object> delivery = new LinkedHashMap<>();
     boolean paused = dispatcher.paused();
-    delivery.put("state", paused ? "paused" : dispatcher.draining() ? "draining" : "running");
+    long unreachableSince = dispatcher.unreachableSince();
+    boolean unreachable = unreachableSince != 0;
     delivery.put(
-        "paused_since", paused ? Instant.ofEpochMilli(dispatcher.pausedSince()).toString() : null);
-    delivery.put("reason", paused ? "Bluejay refused the API key; waiting for a new key" : null);
+        "state",
+        paused
+            ? "paused"
+            : dispatcher.draining() ? "draining" : unreachable ? "unreachable" : "running");
+    delivery.put(
+        "paused_since",
+        paused
+            ? Instant.ofEpochMilli(dispatcher.pausedSince()).toString()
+            : unreachable ? Instant.ofEpochMilli(unreachableSince).toString() : null);
+    delivery.put(
+        "reason",
+        paused
+            ? "Bluejay refused the API key; waiting for a new key"
+            : unreachable
+                ? "Bluejay cannot be reached; probing until it answers: "
+                    + dispatcher.unreachableReason()
+                : null);
     delivery.put("in_flight", dispatcher.inFlight());
     delivery.put("rate_share_per_minute", dispatcher.rate().perMinute());
     status.put("delivery", delivery);

@@ -45,4 +45,12 @@ public final class RetryableException extends BluejayException {
   public boolean outcomeUnknown() {
     return outcomeUnknown;
   }
+
+  /**
+   * True when no connection to Bluejay was made (refused, unknown host, connect timeout, TLS
+   * handshake refused): the request surely never arrived, and Bluejay may be unreachable.
+   */
+  public boolean notConnected() {
+    return status() < 0 && !outcomeUnknown;
+  }
 }

@@ -4,6 +4,7 @@ import static dev.bluejaybridge.ops.MeterNames.DELIVERIES;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERIES_IN_FLIGHT;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_DURATION;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_PAUSED;
+import static dev.bluejaybridge.ops.MeterNames.DELIVERY_UNREACHABLE;
 import static dev.bluejaybridge.ops.MeterNames.DLQ_RECORDS;
 import static dev.bluejaybridge.ops.MeterNames.OUTBOX_OLDEST_AGE;
 import static dev.bluejaybridge.ops.MeterNames.OUTBOX_SIZE;
@@ -58,6 +59,9 @@ public final class DeliveryMetrics {
         .register(registry);
     Gauge.builder(DELIVERY_PAUSED, dispatcher, d -> d.paused() ? 1 : 0)
         .description("1 while delivery is paused because Bluejay refused the API key")
+        .register(registry);
+    Gauge.builder(DELIVERY_UNREACHABLE, dispatcher, d -> d.unreachable() ? 1 : 0)
+        .description("1 while delivery is held because Bluejay cannot be reached (probing)")
         .register(registry);
     Gauge.builder(DELIVERIES_IN_FLIGHT, dispatcher, Dispatcher::inFlight)
         .description("Requests to Bluejay in flight on this instance")

@@ -25,10 +25,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The delivery machinery of one instance, shared by the outbox processors of all its tasks: the
  * HTTP executor (never the stream thread), the in-flight bound ({@code delivery.max-in-flight}),
- * the rate share, and the paused state after Bluejay refuses the API key.
+ * the rate share, the paused state after Bluejay refuses the API key, and the hold while Bluejay
+ * cannot be reached.
+ *
+ * <p>While Bluejay cannot be reached (connection refused, unknown host, connect timeout: the
+ * request surely never arrived), delivery is held for every call instead of spending each call's
+ * attempts on an outage: one probe request goes out per probe interval (1 s, doubling to {@link
+ * #MAX_PROBE_INTERVAL}), and the first answer of any kind ends the hold. A held call is never
+ * dead-lettered for the outage, however long it lasts; {@code /status} and {@code
+ * bridge_delivery_unreachable} say so.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(Dispatcher.class);
+
+  static final Duration FIRST_PROBE_INTERVAL = Duration.ofSeconds(1);
+  static final Duration MAX_PROBE_INTERVAL = Duration.ofSeconds(30);
 
   private final BluejayClient client;
   private final ApiKeySource keys;
@@ -39,6 +50,12 @@ public final class Dispatcher implements AutoCloseable {
   private volatile Long pausedAtKeyVersion;
   private volatile long pausedSince;
   private volatile boolean draining;
+
+  // The hold while Bluejay cannot be reached; guarded by this.
+  private long unreachableSince;
+  private long nextProbeAt;
+  private int probes;
+  private String unreachableWhy;
   private final Set<OutboxProcessor> processors = ConcurrentHashMap.newKeySet();
 
   public Dispatcher(BluejayClient client, ApiKeySource keys, RateShare rate, int maxInFlight) {
@@ -135,13 +152,88 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /** True while delivery is held because Bluejay cannot be reached. */
+  public synchronized boolean unreachable() {
+    return unreachableSince != 0;
+  }
+
+  /** Wall-clock millis since when Bluejay cannot be reached, or 0 while it can. */
+  public synchronized long unreachableSince() {
+    return unreachableSince;
+  }
+
+  /** Why Bluejay cannot be reached (the last connection error), or null while it can. */
+  public synchronized String unreachableReason() {
+    return unreachableWhy;
+  }
+
+  /**
+   * A request never reached Bluejay: hold delivery (or keep holding it) and schedule the next
+   * probe.
+   */
+  synchronized void connectionFailed(long now, String why) {
+    if (unreachableSince == 0) {
+      unreachableSince = now;
+      probes = 0;
+      LOGGER.error(
+          "Bluejay cannot be reached: delivery held for every call, probing until it answers ({})",
+          why);
+    }
+    unreachableWhy = why;
+    long interval =
+        Math.min(
+            MAX_PROBE_INTERVAL.toMillis(), FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
+    probes++;
+    nextProbeAt = Math.max(nextProbeAt, now + interval);
+  }
+
+  /** Bluejay answered (any status): the hold, if any, ends. */
+  synchronized void answered(long now) {
+    if (unreachableSince != 0) {
+      LOGGER.info(
+          "Bluejay answers again after {} s: delivery resumes",
+          Math.max(0, now - unreachableSince) / 1000);
+      unreachableSince = 0;
+      unreachableWhy = null;
+      nextProbeAt = 0;
+      probes = 0;
+    }
+  }
+
+  /**
+   * While Bluejay cannot be reached, true once per probe interval (that attempt is the probe);
+   * otherwise always true.
+   */
+  private synchronized boolean mayStart(long now) {
+    if (unreachableSince == 0) {
+      return true;
+    }
+    if (now < nextProbeAt) {
+      return false;
+    }
+    // Until this probe's outcome arrives, the next one waits a full interval.
+    nextProbeAt =
+        now
+            + Math.min(
+                MAX_PROBE_INTERVAL.toMillis(),
+                FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
+    return true;
+  }
+
   public int inFlight() {
     return maxInFlight - slots.availablePermits();
   }
 
-  /** Takes an in-flight slot and a request's worth of the rate share, or nothing. */
-  boolean tryAcquire() {
+  /**
+   * Takes an in-flight slot and a request's worth of the rate share, or nothing; while Bluejay
+   * cannot be reached, only a probe's worth per interval.
+   */
+  boolean tryAcquire(long now) {
     if (!slots.tryAcquire()) {
+      return false;
+    }
+    if (!mayStart(now)) {
+      slots.release();
       return false;
     }
     if (!rate.tryAcquire()) {

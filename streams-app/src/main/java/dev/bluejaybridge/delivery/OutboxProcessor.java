@@ -229,7 +229,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
         due.delete(key); // left behind by an entry that moved or went
         continue;
       }
-      if (!dispatcher.tryAcquire()) {
+      if (!dispatcher.tryAcquire(now)) {
         return;
       }
       start(entry, now);
@@ -261,6 +261,11 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
 
   private void applyOutcome(Outcome outcome, long now) {
     String callId = outcome.callId();
+    if (neverArrived(outcome)) {
+      dispatcher.connectionFailed(now, ((Outcome.Failed) outcome).error().getMessage());
+    } else if (!(outcome instanceof Outcome.Crashed) && !noAnswer(outcome)) {
+      dispatcher.answered(now);
+    }
     if (Integer.valueOf(outcome.attempt()).equals(inFlight.get(callId))) {
       inFlight.remove(callId);
     }
@@ -295,9 +300,26 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     }
   }
 
+  /** The request surely never reached Bluejay: connection refused, unknown host, and the like. */
+  private static boolean neverArrived(Outcome outcome) {
+    return outcome instanceof Outcome.Failed failed
+        && failed.error() instanceof RetryableException retryable
+        && retryable.notConnected();
+  }
+
+  /**
+   * No HTTP answer came (a timeout or a broken connection), though the request may have arrived.
+   */
+  private static boolean noAnswer(Outcome outcome) {
+    return outcome instanceof Outcome.Failed failed && failed.error().status() < 0;
+  }
+
   private static String outcomeName(BluejayException error) {
     if (error instanceof AuthException) {
       return "auth-refused";
+    }
+    if (error instanceof RetryableException retryable && retryable.notConnected()) {
+      return "unreachable";
     }
     return error instanceof RetryableException ? "retry" : "rejected";
   }
@@ -310,6 +332,11 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       dispatcher.pause(now, error.getMessage());
       entry.setAttempts(
           entry.getAttempts() - 1); // not the call's fault: the attempt does not count
+      reschedule(entry, now);
+    } else if (error instanceof RetryableException retryable && retryable.notConnected()) {
+      // Never arrived: an outage is not the call's fault either. The call waits, held with all
+      // others, and goes again when a probe gets through.
+      entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);
     } else if (error instanceof RetryableException retryable) {
       LOGGER.info(

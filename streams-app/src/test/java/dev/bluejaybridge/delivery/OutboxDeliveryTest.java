@@ -313,6 +313,44 @@ class OutboxDeliveryTest {
     }
   }
 
+  /** Issue 7, R4: an outage longer than every attempt's backoff loses and dead-letters nothing. */
+  @Test
+  void unreachableBluejayHoldsDeliveryWithoutSpendingAttemptsAndResumesAtTheFirstAnswer()
+      throws IOException {
+    try (DeliveryHarness h = harness(Map.of("delivery.max-attempts", "2"))) {
+      bluejay.down();
+      closeProductionCall(h.driver, "call-1");
+      closeProductionCall(h.driver, "call-2");
+
+      h.runUntil(() -> h.dispatcher.unreachable());
+      for (int i = 0; i < 600; i++) {
+        h.driver.advanceWallClock(Duration.ofSeconds(1)); // ten minutes of outage
+      }
+
+      assertThat(h.deadLetters()).isEmpty();
+      assertThat(h.dispatcher.unreachable()).isTrue();
+      assertThat(h.dispatcher.unreachableReason()).contains("/v1/update-log/call-");
+      assertThat(h.meters.get("bridge.delivery.unreachable").gauge().value()).isEqualTo(1.0);
+      double refused =
+          h.meters.get("bridge.deliveries").tag("outcome", "unreachable").counter().count();
+      assertThat(refused)
+          .as("probes, one per interval of at most 30 s, not an attempt per call per backoff")
+          .isBetween(5.0, 2 + 600 / 30.0 + 6);
+
+      bluejay.up();
+      h.runUntil(() -> h.receipts().size() == 2);
+
+      assertThat(h.dispatcher.unreachable()).isFalse();
+      assertThat(h.meters.get("bridge.delivery.unreachable").gauge().value()).isEqualTo(0.0);
+      assertThat(h.deadLetters()).isEmpty();
+      for (TestRecord<String, byte[]> receipt : h.receipts()) {
+        assertThat(json(receipt.value()).get("attempts").asInt())
+            .as("refused connections are not the call's attempts")
+            .isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   void lateRecordOfADeliveredSimulatedCallGoesToTheDeliveryDlqAsLate() throws IOException {
     try (DeliveryHarness h = harness(Map.of())) {

@@ -269,6 +269,7 @@ class MetricNamesIT {
         .contains(
             "up",
             "bridge_delivery_paused",
+            "bridge_delivery_unreachable",
             "bridge_outbox_oldest_age_seconds",
             "bridge_dlq_records_total",
             "bridge_records_total",

@@ -178,12 +178,20 @@ public final class BluejayStandIn implements AutoCloseable {
 
   /** Starts the stand-in on a free port of 127.0.0.1. */
   public BluejayStandIn() {
+    this(freePort());
+  }
+
+  /**
+   * Starts the stand-in on {@code port} of 127.0.0.1, which it keeps across {@link #down()} and
+   * {@link #up()}.
+   */
+  public BluejayStandIn(int port) {
     Schemas schemas = Schemas.get();
     server =
         new WireMockServer(
             wireMockConfig()
                 .bindAddress("127.0.0.1")
-                .dynamicPort()
+                .port(port)
                 .jettyAcceptors(1)
                 .notifier(new ConsoleNotifier(false))
                 .extensions(new Transformer(schemas)));
@@ -191,9 +199,27 @@ public final class BluejayStandIn implements AutoCloseable {
     stubDefaults();
   }
 
+  private static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, null)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Stops listening: connections to the base URL are refused until {@link #up()}. */
+  public void down() {
+    server.stop();
+  }
+
+  /** Listens again on the same port, with the same stubs and request log. */
+  public void up() {
+    server.start();
+  }
+
   /** The base URL to give the client, e.g. {@code http://127.0.0.1:41234}. */
   public URI baseUrl() {
-    return URI.create("http://127.0.0.1:" + server.port());
+    return URI.create("http://127.0.0.1:" + server.getOptions().portNumber());
   }
 
   /** The WireMock server, for what the helpers here do not cover. */
