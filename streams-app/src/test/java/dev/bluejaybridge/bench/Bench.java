@@ -84,7 +84,14 @@ public final class Bench implements Callable<Integer> {
   int p5Runs = 2;
 
   @Option(names = "--p6-calls", description = "P6: calls the forwarder and the pipeline read.")
-  int p6Calls = 1_000;
+  int p6Calls = 200;
+
+  @Option(
+      names = "--app-property",
+      description =
+          "KEY=VALUE over the app's config in P1, P2, P3 and P6 (e.g."
+              + " kafka.commit.interval.ms=1000), for experiments.")
+  Map<String, String> appProperties = new LinkedHashMap<>();
 
   @Option(names = "--jfr", description = "Record the first P1 pipeline run with JFR.")
   boolean jfr;
@@ -158,7 +165,7 @@ public final class Bench implements Callable<Integer> {
     TopicNames topics = TopicNames.withPrefix("p1");
     Dataset data = preload("P1", topics, records / recordsPerCall, recordsPerCall, true);
     Map<String, String> props = quotaOff();
-    props.put("call.end-grace", "1s");
+    props.putIfAbsent("call.end-grace", "1s");
     List<Double> baseline = new ArrayList<>();
     List<Double> pipeline = new ArrayList<>();
     List<Double> afterStartup = new ArrayList<>();
@@ -249,7 +256,7 @@ public final class Bench implements Callable<Integer> {
     Dataset shortCalls = preload("P2", shortTopics, p2Records / 10, 10, true);
     Dataset longCalls = preload("P2", longTopics, p2Records / 1000, 1000, true);
     Map<String, String> props = quotaOff();
-    props.put("call.end-grace", "1s");
+    props.putIfAbsent("call.end-grace", "1s");
     List<Double> shortRate = new ArrayList<>();
     List<Double> longRate = new ArrayList<>();
     List<Double> shortAfter = new ArrayList<>();
@@ -482,6 +489,17 @@ public final class Bench implements Callable<Integer> {
         }
         double total = perMinute.stream().mapToDouble(Double::doubleValue).sum();
         int maxWindow = receiver.maxInWindow(Duration.ofMinutes(1), Receiver.Exchange::delivered);
+        long firstArrival =
+            delivered.stream().mapToLong(Receiver.Exchange::arrivedAtMillis).min().orElse(from);
+        long busiest = busiestWindowStart(delivered, 60_000);
+        results.note(
+            "P4",
+            String.format(
+                Locale.ROOT,
+                "first delivery %.1f s before both were ready; the busiest 60-s window starts"
+                    + " %.1f s after both were ready",
+                (from - firstArrival) / 1000.0,
+                (busiest - from) / 1000.0));
         results.add(
             "P4",
             "requests per minute (each of " + p4Minutes + " minutes)",
@@ -527,6 +545,24 @@ public final class Bench implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** Where the 60-s window holding the most arrivals starts (its first arrival). */
+  private static long busiestWindowStart(List<Receiver.Exchange> exchanges, long windowMillis) {
+    List<Long> times = exchanges.stream().map(Receiver.Exchange::arrivedAtMillis).sorted().toList();
+    int best = 0;
+    long at = times.isEmpty() ? 0 : times.get(0);
+    int from = 0;
+    for (int to = 0; to < times.size(); to++) {
+      while (times.get(to) - times.get(from) >= windowMillis) {
+        from++;
+      }
+      if (to - from + 1 > best) {
+        best = to - from + 1;
+        at = times.get(from);
+      }
+    }
+    return at;
   }
 
   // ------------------------------------------------------------------ P5
@@ -596,7 +632,7 @@ public final class Bench implements Callable<Integer> {
     TopicNames topics = TopicNames.withPrefix("p6");
     Dataset data = preload("P6", topics, p6Calls, recordsPerCall, true);
     Map<String, String> props = quotaOff();
-    props.put("call.end-grace", "1s");
+    props.putIfAbsent("call.end-grace", "1s");
     List<Double> forwarderPerCall = new ArrayList<>();
     List<Double> forwarderRate = new ArrayList<>();
     List<Double> oursPerCall = new ArrayList<>();
@@ -616,7 +652,18 @@ public final class Bench implements Callable<Integer> {
         if (f.failed() != 0) {
           results.note("P6", "run " + run + ": " + f.failed() + " forwarder requests failed");
         }
-        forwarderPerCall.add((double) receiver.count() / data.ledger().callCount());
+        forwarderPerCall.add((double) f.requests() / data.ledger().callCount());
+        if (receiver.count() != f.requests()) {
+          results.note(
+              "P6",
+              "run "
+                  + run
+                  + ": "
+                  + f.requests()
+                  + " requests sent, "
+                  + receiver.count()
+                  + " arrived");
+        }
         forwarderRate.add(f.records() / f.seconds());
       }
       PipelineRun.Result ours =
@@ -638,7 +685,7 @@ public final class Bench implements Callable<Integer> {
     long p1Calls = records / recordsPerCall;
     double forwarderMinutes = Stats.median(forwarderPerCall) * p1Calls / 100.0;
     double oursMinutes = Stats.median(oursPerCall) * p1Calls / 100.0;
-    results.info("P6", "per-record forwarder: requests per call", "", forwarderPerCall);
+    results.info("P6", "per-record forwarder: requests per call (sent)", "", forwarderPerCall);
     results.info("P6", "ours: requests per call", "", oursPerCall);
     results.info(
         "P6",
@@ -744,10 +791,11 @@ public final class Bench implements Callable<Integer> {
         new Traffic.Settings(seed++, simulated, 0, callLength));
   }
 
-  private static Map<String, String> quotaOff() {
+  private Map<String, String> quotaOff() {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("kafka.processing.guarantee", "exactly_once_v2");
     props.put("delivery.rate-limit-per-minute", QUOTA_OFF);
+    props.putAll(appProperties);
     return props;
   }
 
@@ -787,21 +835,22 @@ public final class Bench implements Callable<Integer> {
     results.environment(
         "options",
         String.format(
-            Locale.ROOT,
-            "runs=%d partitions=%d records=%d records-per-call=%d p2-records=%d p3-calls=%d"
-                + " p3-idle-calls=%d p4-minutes=%d p4-quota=%d p5-calls=%d p5-runs=%d p6-calls=%d",
-            runs,
-            partitions,
-            records,
-            recordsPerCall,
-            p2Records,
-            p3Calls,
-            p3IdleCalls,
-            p4Minutes,
-            p4Quota,
-            p5Calls,
-            p5Runs,
-            p6Calls));
+                Locale.ROOT,
+                "runs=%d partitions=%d records=%d records-per-call=%d p2-records=%d p3-calls=%d"
+                    + " p3-idle-calls=%d p4-minutes=%d p4-quota=%d p5-calls=%d p5-runs=%d p6-calls=%d",
+                runs,
+                partitions,
+                records,
+                recordsPerCall,
+                p2Records,
+                p3Calls,
+                p3IdleCalls,
+                p4Minutes,
+                p4Quota,
+                p5Calls,
+                p5Runs,
+                p6Calls)
+            + (appProperties.isEmpty() ? "" : " app-property=" + appProperties));
   }
 
   private static Optional<String> firstLine(Path file, String prefix) {

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +33,17 @@ final class PerRecordForwarder {
 
   private PerRecordForwarder() {}
 
+  private static void acquire(Semaphore semaphore, int permits, Duration timeout) {
+    try {
+      if (!semaphore.tryAcquire(permits, timeout.toSeconds(), TimeUnit.SECONDS)) {
+        throw new IllegalStateException("requests still in flight after " + timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   static Result run(
       String bootstrapServers,
       TopicNames topics,
@@ -40,8 +53,10 @@ final class PerRecordForwarder {
       String apiKey,
       int maxInFlight,
       Duration timeout) {
+    ExecutorService executor = Executors.newFixedThreadPool(maxInFlight);
     HttpClient http =
         HttpClient.newBuilder()
+            .executor(executor)
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
@@ -70,9 +85,12 @@ final class PerRecordForwarder {
                         // Avro's toString is the record as JSON.
                         .PUT(HttpRequest.BodyPublishers.ofString(value.toString()))
                         .build();
-                inFlight.acquireUninterruptibly();
+                acquire(inFlight, 1, timeout);
                 requests.incrementAndGet();
+                // orTimeout as well: a JDK 17 HttpClient exchange with the JDK server was seen to
+                // hang past the request timeout, which stalled the whole run.
                 http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                    .orTimeout(15, TimeUnit.SECONDS)
                     .whenComplete(
                         (response, error) -> {
                           if (error != null || response.statusCode() / 100 != 2) {
@@ -83,14 +101,8 @@ final class PerRecordForwarder {
                         });
               });
     }
-    try {
-      if (!inFlight.tryAcquire(maxInFlight, timeout.toSeconds(), TimeUnit.SECONDS)) {
-        throw new IllegalStateException("requests still in flight after " + timeout);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    acquire(inFlight, maxInFlight, timeout);
+    executor.shutdownNow();
     return new Result(
         expected, requests.get(), failed.get(), calls.size(), (lastAnswer.get() - start) / 1e9);
   }
