@@ -51,6 +51,32 @@ class RateShareTest {
     }
   }
 
+  /** Issue 8 (bench P4): ticks that come late must not cost quota. */
+  @Test
+  void lateTicksLoseNoQuotaNorExceedTheShare() {
+    MutableClock clock = new MutableClock();
+    RateShare share = new RateShare(600, clock);
+    share.setTotalPartitions(6);
+    share.partitionAssigned(0);
+    share.partitionAssigned(1);
+    share.partitionAssigned(2);
+
+    // The stream thread waits in poll (100 ms) and processes: a tick every 130 ms, not 25 ms.
+    List<Long> sent = new ArrayList<>();
+    for (long t = 0; t <= Duration.ofMinutes(5).toMillis(); t += 130) {
+      clock.setMillis(t);
+      while (share.tryAcquire()) {
+        sent.add(t);
+      }
+    }
+
+    for (long start = 0; start + 60_000 <= Duration.ofMinutes(5).toMillis(); start += 1_000) {
+      long from = start;
+      long inWindow = sent.stream().filter(t -> t >= from && t < from + 60_000).count();
+      assertThat(inWindow).as("requests in [%d, %d) ms", from, from + 60_000).isBetween(290L, 300L);
+    }
+  }
+
   @Test
   void aHighShareIsNotCappedAtOneRequestPerTickNorExceeded() {
     MutableClock clock = new MutableClock();

@@ -103,6 +103,15 @@ final class SyntheticCalls {
 
   /** The {@code index}-th call, its records spread over {@code lengthMs} of wall-clock time. */
   Call call(long index, long lengthMs) {
+    return call(index, lengthMs, 0, true);
+  }
+
+  /**
+   * As {@link #call(long, long)}, with {@code records} records (0: 20-50 drawn; at least 4, 3
+   * without the end event), tool calls and events in the same proportions, and without the
+   * end-of-call event when {@code endEvent} is false (its place goes to one more transcript turn).
+   */
+  Call call(long index, long lengthMs, int records, boolean endEvent) {
     Random random = new Random(seed * 1_000_003L + index);
     String callId = new UUID(random.nextLong(), random.nextLong()).toString();
     String agent = AGENTS[random.nextInt(AGENTS.length)];
@@ -111,7 +120,21 @@ final class SyntheticCalls {
     int total = 20 + random.nextInt(31);
     int tools = 3 + random.nextInt(6);
     int events = 2 + random.nextInt(3); // call started, a few in between, call ended
-    int turns = total - tools - events;
+    if (records > 0) {
+      // At least one transcript turn besides a tool call and the two events.
+      int last = endEvent ? 1 : 0;
+      if (records < 3 + last) {
+        throw new IllegalArgumentException("a call has at least " + (3 + last) + " records");
+      }
+      tools = (int) Math.max(1, Math.min(records - 3, Math.round(tools * records / 35.0)));
+      events =
+          (int)
+              Math.max(
+                  2,
+                  Math.min(records - tools - 1 + (1 - last), Math.round(events * records / 35.0)));
+      total = records;
+    }
+    int turns = total - tools - events + (endEvent ? 0 : 1);
 
     // The kinds of record in conversation order: started, then turns with tools and events mixed
     // in, then the end-of-call event.
@@ -155,8 +178,10 @@ final class SyntheticCalls {
       timeline.add(new long[] {start});
     }
     cursor += 200;
-    parts.add(event(callId, agent, simulation, "call ended", cursor, cursor, true, random));
-    timeline.add(new long[] {cursor});
+    if (endEvent) {
+      parts.add(event(callId, agent, simulation, "call ended", cursor, cursor, true, random));
+      timeline.add(new long[] {cursor});
+    }
 
     if (poisonEvery > 0 && (index + 1) % poisonEvery == 0) {
       Poison kind =

@@ -70,6 +70,27 @@ public final class Traffic implements AutoCloseable {
     }
   }
 
+  /**
+   * The shape of the calls a run produces.
+   *
+   * @param recordsPerCall records per call; 0 for 20-50 drawn per call
+   * @param endEvent whether the last record is an end-of-call event
+   */
+  public record Shape(int recordsPerCall, boolean endEvent) {
+    /** 20-50 records, ending with an end-of-call event. */
+    public static final Shape DEFAULT = new Shape(0, true);
+  }
+
+  /**
+   * One record the broker acknowledged (for latency measurements).
+   *
+   * @param endsCall whether it is an end-of-call event
+   * @param sentAtMillis when it was handed to the producer (wall clock)
+   * @param ackedAtMillis when the broker's acknowledgement arrived (wall clock)
+   */
+  public record Acked(
+      String callId, String topic, boolean endsCall, long sentAtMillis, long ackedAtMillis) {}
+
   private final TopicNames topics;
   private final Settings settings;
   private final SyntheticCalls calls;
@@ -79,6 +100,7 @@ public final class Traffic implements AutoCloseable {
   private final AtomicLong nextIndex = new AtomicLong();
   private final AtomicLong lastOccurredAt = new AtomicLong();
   private final List<Paced> paced = new ArrayList<>();
+  private volatile java.util.function.Consumer<Acked> onAcked;
 
   private Traffic(
       String bootstrapServers, TopicNames topics, SchemaRegistry registry, Settings settings) {
@@ -122,13 +144,26 @@ public final class Traffic implements AutoCloseable {
   }
 
   /**
+   * Calls {@code listener} (on the producer's I/O thread: keep it short) for every record the
+   * broker acknowledges from now on; null to stop.
+   */
+  public void onAcked(java.util.function.Consumer<Acked> listener) {
+    this.onAcked = listener;
+  }
+
+  /**
    * Starts {@code count} calls at {@code callsPerSecond} in a background thread; returns at once.
    */
   public Paced startPaced(int count, double callsPerSecond) {
+    return startPaced(count, callsPerSecond, Shape.DEFAULT);
+  }
+
+  /** As {@link #startPaced(int, double)}, with calls of {@code shape}. */
+  public Paced startPaced(int count, double callsPerSecond, Shape shape) {
     if (!(callsPerSecond > 0)) {
       throw new IllegalArgumentException("callsPerSecond must be positive");
     }
-    Paced run = new Paced(count, callsPerSecond);
+    Paced run = new Paced(count, callsPerSecond, shape);
     synchronized (paced) {
       paced.add(run);
     }
@@ -143,6 +178,11 @@ public final class Traffic implements AutoCloseable {
    * @return the number of records sent
    */
   public long preload(int count) {
+    return preload(count, Shape.DEFAULT);
+  }
+
+  /** As {@link #preload(int)}, with calls of {@code shape}. */
+  public long preload(int count, Shape shape) {
     long before = ledger.records();
     record Due(long at, SyntheticCalls.Call call, SyntheticCalls.Part part) {}
     long clock = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
@@ -150,7 +190,9 @@ public final class Traffic implements AutoCloseable {
       int batch = Math.min(PRELOAD_INTERLEAVE, count - done);
       List<Due> due = new ArrayList<>();
       for (int i = 0; i < batch; i++) {
-        SyntheticCalls.Call call = calls.call(nextIndex.getAndIncrement(), 4_000);
+        SyntheticCalls.Call call =
+            calls.call(
+                nextIndex.getAndIncrement(), 4_000, shape.recordsPerCall(), shape.endEvent());
         ledger.call(call.callId(), call.simulationResultId());
         long start = i * 250L;
         for (SyntheticCalls.Part part : call.parts()) {
@@ -181,10 +223,11 @@ public final class Traffic implements AutoCloseable {
   }
 
   private void send(SyntheticCalls.Call call, SyntheticCalls.Part part, long occurredAt) {
-    byte[] value =
-        part.raw() != null
-            ? part.raw()
-            : serializer.serialize(part.topic(), part.value().apply(occurredAt));
+    SpecificRecord record = part.raw() != null ? null : part.value().apply(occurredAt);
+    byte[] value = record == null ? part.raw() : serializer.serialize(part.topic(), record);
+    boolean endsCall =
+        record instanceof dev.bluejaybridge.telemetry.CallEvent event && event.getEndsCall();
+    long sentAt = System.currentTimeMillis();
     RecordHeaders headers = new RecordHeaders();
     if (part.poisonId() != null) {
       headers.add(POISON_HEADER, part.poisonId().getBytes(StandardCharsets.UTF_8));
@@ -196,6 +239,12 @@ public final class Traffic implements AutoCloseable {
         (metadata, exception) -> {
           if (exception == null) {
             ledger.ack();
+            java.util.function.Consumer<Acked> listener = onAcked;
+            if (listener != null) {
+              listener.accept(
+                  new Acked(
+                      call.callId(), part.topic(), endsCall, sentAt, System.currentTimeMillis()));
+            }
           } else {
             ledger.failed(call.callId() + " " + part.topic() + ": " + exception);
           }
@@ -206,14 +255,16 @@ public final class Traffic implements AutoCloseable {
   public final class Paced implements AutoCloseable {
     private final int count;
     private final double callsPerSecond;
+    private final Shape shape;
     private final Thread thread;
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean stopped;
     private volatile Throwable failure;
 
-    private Paced(int count, double callsPerSecond) {
+    private Paced(int count, double callsPerSecond, Shape shape) {
       this.count = count;
       this.callsPerSecond = callsPerSecond;
+      this.shape = shape;
       this.thread = new Thread(this::run, "traffic-paced");
       thread.setDaemon(true);
     }
@@ -276,7 +327,9 @@ public final class Traffic implements AutoCloseable {
           if (next < count && nextCallAt - now <= 0) {
             long length =
                 Math.round(settings.callLength().toMillis() * (0.5 + lengths.nextDouble()));
-            SyntheticCalls.Call call = calls.call(nextIndex.getAndIncrement(), length);
+            SyntheticCalls.Call call =
+                calls.call(
+                    nextIndex.getAndIncrement(), length, shape.recordsPerCall(), shape.endEvent());
             ledger.call(call.callId(), call.simulationResultId());
             for (SyntheticCalls.Part part : call.parts()) {
               queue.add(new Due(nextCallAt + part.offsetMs() * 1_000_000L, seq++, call, part));
