@@ -49,7 +49,7 @@ import org.slf4j.MDC;
  */
 final class AggregateProcessor implements Processor<String, SpecificRecord, String, CallUpdate> {
   /** How often the wall-clock punctuation looks for due calls. */
-  static final Duration TICK = Duration.ofMillis(250);
+  static final Duration TICK = Duration.ofMillis(100);
 
   /**
    * At most this many timers are handled per punctuation, so one tick never holds the thread long.

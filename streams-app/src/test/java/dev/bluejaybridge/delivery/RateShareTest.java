@@ -73,7 +73,8 @@ class RateShareTest {
     for (long start = 0; start + 60_000 <= Duration.ofMinutes(5).toMillis(); start += 1_000) {
       long from = start;
       long inWindow = sent.stream().filter(t -> t >= from && t < from + 60_000).count();
-      assertThat(inWindow).as("requests in [%d, %d) ms", from, from + 60_000).isBetween(290L, 300L);
+      // at most 299: one a minute held back against arrival jitter at Bluejay
+      assertThat(inWindow).as("requests in [%d, %d) ms", from, from + 60_000).isBetween(290L, 299L);
     }
   }
 
