@@ -38,10 +38,10 @@ import org.slf4j.MDC;
  * because the punctuation runs on wall-clock time, not stream time.
  *
  * <p>Time in which the task did not run is not silence: when a task starts (a restart, a crash, a
- * rebalance), its calls may have records still waiting in the input backlog, so no call closes by
- * its end grace or by inactivity until one end grace has passed since the start. Without this, a
- * call whose grace ran out while the app was down would close before its last records were read,
- * and be split.
+ * rebalance), the calls it finds in its state may have records still waiting in the input backlog,
+ * so none of them closes by its end grace or by inactivity until one end grace has passed since the
+ * start. Calls that begin after the start close as usual. Without this, a call whose grace ran out
+ * while the app was down would close before its last records were read, and be split.
  *
  * <p>A closed call is remembered for {@code call.late-retention}: a late record of a production
  * call reopens it and the whole call closes again after {@code call.end-grace}; a late record of a
@@ -211,8 +211,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     if (state.getEndSeenAt() != null) {
       due = Math.min(due, state.getEndSeenAt() + endGrace);
     }
-    // the backlog of a task that just started may still hold this call's records
-    return Math.max(due, startedAt + endGrace);
+    // a call from before this task started: the backlog may still hold its records
+    return state.getFirstSeenAt() < startedAt ? Math.max(due, startedAt + endGrace) : due;
   }
 
   private void moveTimer(CallState state, long at) {

@@ -217,14 +217,12 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     while ((outcome = outcomes.poll()) != null) {
       apply(outcome, now);
     }
-    if (dispatcher.draining()) {
+    if (dispatcher.draining() || dispatcher.paused()) {
       unstage();
       return;
     }
     sendStaged(); // their in-flight marks were committed after the last cycle
-    if (!dispatcher.paused()) {
-      dispatchDue(now);
-    }
+    dispatchDue(now);
   }
 
   private void sendStaged() {
