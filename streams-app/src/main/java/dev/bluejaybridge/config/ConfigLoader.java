@@ -74,8 +74,8 @@ public final class ConfigLoader {
     d.put("admin.port", "8080");
     d.put("webhooks.signing-secret", null);
     d.put("webhooks.signing-secret-file", null);
-    d.put("rocksdb.memory", "64MiB");
-    d.put("rocksdb.memtable-memory", "16MiB");
+    d.put("rocksdb.memory", "256MiB");
+    d.put("rocksdb.memtable-memory", "128MiB");
     return java.util.Collections.unmodifiableMap(d);
   }
 

@@ -39,8 +39,8 @@ class ConfigLoaderTest {
     assertThat(config.bluejay().reevaluate()).isTrue();
     assertThat(config.admin().port()).isEqualTo(8080);
     assertThat(config.rocksDb()).isEqualTo(BridgeConfig.RocksDb.defaults());
-    assertThat(config.rocksDb().memoryBytes()).isEqualTo(64L * 1024 * 1024);
-    assertThat(config.rocksDb().memtableMemoryBytes()).isEqualTo(16L * 1024 * 1024);
+    assertThat(config.rocksDb().memoryBytes()).isEqualTo(256L * 1024 * 1024);
+    assertThat(config.rocksDb().memtableMemoryBytes()).isEqualTo(128L * 1024 * 1024);
   }
 
   @Test

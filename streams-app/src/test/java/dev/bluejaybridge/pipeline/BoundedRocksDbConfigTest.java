@@ -146,7 +146,7 @@ class BoundedRocksDbConfigTest {
   void readsSizesFromTheConfigsWithDefaultsForMissingOnes() {
     assertThat(BoundedRocksDbConfig.sizes(Map.of())).isEqualTo(BridgeConfig.RocksDb.defaults());
     assertThat(BoundedRocksDbConfig.sizes(Map.of(BoundedRocksDbConfig.MEMORY_CONFIG, "1GiB")))
-        .isEqualTo(new BridgeConfig.RocksDb(1L << 30, 16L << 20));
+        .isEqualTo(new BridgeConfig.RocksDb(1L << 30, 128L << 20));
     assertThat(BoundedRocksDbConfig.sizes(CONFIGS))
         .isEqualTo(new BridgeConfig.RocksDb(48L << 20, 12L << 20));
   }
