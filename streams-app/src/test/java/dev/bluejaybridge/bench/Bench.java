@@ -63,7 +63,7 @@ public final class Bench implements Callable<Integer> {
   int recordsPerCall = 50;
 
   @Option(names = "--p2-records", description = "P2: records per call shape.")
-  int p2Records = 100_000;
+  int p2Records = 50_000;
 
   @Option(names = "--p3-calls", description = "P3: calls with an end event.")
   int p3Calls = 120;
