@@ -619,9 +619,9 @@ public final class Bench implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "%,d open calls of %d records (no end event, call.inactivity-gap=1h), -Xmx512m, GC by"
-                + " jcmd GC.run then GC.heap_info; RSS from /proc/<pid>/status. RocksDB runs with"
-                + " Kafka Streams' defaults here (no bounded block cache / write buffer manager on"
-                + " this branch)",
+                + " jcmd GC.run then GC.heap_info; RSS from /proc/<pid>/status. RocksDB bounded"
+                + " by the app's shared block cache and write buffer manager (rocksdb.memory,"
+                + " rocksdb.memtable-memory: the defaults, 256MiB and 128MiB)",
             p5Calls,
             perCall));
   }
