@@ -180,9 +180,7 @@ public final class Dispatcher implements AutoCloseable {
           why);
     }
     unreachableWhy = why;
-    long interval =
-        Math.min(
-            MAX_PROBE_INTERVAL.toMillis(), FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
+    long interval = probeInterval();
     probes++;
     nextProbeAt = Math.max(nextProbeAt, now + interval);
   }
@@ -212,12 +210,14 @@ public final class Dispatcher implements AutoCloseable {
       return false;
     }
     // Until this probe's outcome arrives, the next one waits a full interval.
-    nextProbeAt =
-        now
-            + Math.min(
-                MAX_PROBE_INTERVAL.toMillis(),
-                FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
+    nextProbeAt = now + probeInterval();
     return true;
+  }
+
+  /** 1 s, doubling with each failed probe, at most {@link #MAX_PROBE_INTERVAL}. */
+  private long probeInterval() {
+    return Math.min(
+        MAX_PROBE_INTERVAL.toMillis(), FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
   }
 
   public int inFlight() {
