@@ -1,0 +1,150 @@
+package dev.bluejaybridge.config;
+
+import dev.bluejaybridge.http.Secret;
+import dev.bluejaybridge.http.Truststores;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The whole configuration of bluejay-bridge (CONTRACT.md §2), as a tree of records with defaults.
+ * Built once by {@link ConfigLoader}, which validates every key and reports all problems together.
+ */
+public record BridgeConfig(
+    Kafka kafka,
+    Registry registry,
+    Topics topics,
+    Calls calls,
+    Bluejay bluejay,
+    Delivery delivery,
+    Admin admin,
+    Webhooks webhooks,
+    RocksDb rocksDb) {
+
+  /** Every {@code kafka.X} key, handed to Kafka Streams as {@code X}, with our defaults applied. */
+  public record Kafka(Map<String, String> properties) {
+    public Kafka {
+      properties = Map.copyOf(properties);
+    }
+
+    public String bootstrapServers() {
+      return properties.get("bootstrap.servers");
+    }
+
+    public String applicationId() {
+      return properties.get("application.id");
+    }
+
+    @Override
+    public String toString() {
+      return "Kafka" + ConfigLoader.masked(properties);
+    }
+  }
+
+  /** Confluent-compatible schema registry: comma-separated URLs or {@code mock://NAME}. */
+  public record Registry(String urls, Optional<Secret> basicAuth) {}
+
+  /** Topic names. {@code deliveryReceipts} is empty when receipts are switched off. */
+  public record Topics(
+      String toolCalls,
+      String events,
+      String transcripts,
+      String inputDlq,
+      String deliveryDlq,
+      Optional<String> deliveryReceipts,
+      String webhookEvents) {}
+
+  /**
+   * When a call closes, and how much of it is kept. {@code maxRecordBytes} bounds one input
+   * record's value: a larger one is poison ({@code record-too-large}).
+   */
+  public record Calls(
+      Duration inactivityGap,
+      Duration endGrace,
+      Duration maxDuration,
+      Duration lateRetention,
+      int maxRecords,
+      int maxRecordBytes) {
+
+    /** The default of {@code call.max-record-bytes}: 1 MiB, the broker's default record size. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+    /** The defaults of CONTRACT.md §2. */
+    public static Calls defaults() {
+      return new Calls(
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(5),
+          Duration.ofHours(4),
+          Duration.ofHours(1),
+          10_000,
+          DEFAULT_MAX_RECORD_BYTES);
+    }
+  }
+
+  /**
+   * Where and how calls are sent to Bluejay. {@code truststore} (PKCS12 or JKS, with its password)
+   * replaces the JVM's default CAs for Bluejay's TLS certificate, e.g. behind a TLS-inspecting
+   * proxy; certificates are verified either way.
+   */
+  public record Bluejay(
+      URI baseUrl,
+      Optional<Secret> apiKey,
+      Optional<Path> apiKeyFile,
+      boolean reevaluate,
+      Optional<Path> truststore,
+      Optional<Secret> truststorePassword) {
+
+    /** Settings without a truststore of their own (the JVM's CAs). */
+    public Bluejay(
+        URI baseUrl, Optional<Secret> apiKey, Optional<Path> apiKeyFile, boolean reevaluate) {
+      this(baseUrl, apiKey, apiKeyFile, reevaluate, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The TLS context that trusts only the certificates in {@code bluejay.truststore}; empty when
+     * none is set (the JVM's CAs).
+     *
+     * @throws IllegalArgumentException naming the file when the truststore cannot be used
+     */
+    public Optional<SSLContext> tls() {
+      return truststore.map(
+          file ->
+              Truststores.sslContext(
+                  file, truststorePassword.map(p -> p.reveal().toCharArray()).orElse(null)));
+    }
+  }
+
+  /** Dispatch limits: the rate limit is the quota of the whole cluster, the rest per instance. */
+  public record Delivery(
+      int rateLimitPerMinute, int maxInFlight, int maxAttempts, Duration requestTimeout) {}
+
+  /** The admin HTTP server (health, metrics, status). */
+  public record Admin(int port) {}
+
+  /** The Bluejay webhook receiver; off unless a signing secret is configured. */
+  public record Webhooks(Optional<Secret> signingSecret, Optional<Path> signingSecretFile) {}
+
+  /**
+   * The off-heap memory of every RocksDB store of this instance (all stream threads, all tasks),
+   * shared through one LRU block cache; see {@code pipeline.BoundedRocksDbConfig}.
+   *
+   * @param memoryBytes the capacity of the shared block cache, which holds data, index and filter
+   *     blocks and is also charged for the memtables: the bound of RocksDB's memory
+   * @param memtableMemoryBytes how much of {@code memoryBytes} the memtables (write buffers) may
+   *     take before RocksDB flushes them; less than {@code memoryBytes}
+   */
+  public record RocksDb(long memoryBytes, long memtableMemoryBytes) {
+
+    /**
+     * The defaults of the config file: 256 MiB in all, 128 MiB of it for memtables. (Measured,
+     * bench P1: with 64 MiB and 16 MiB the memtables of a task's five stores were flushed so often
+     * that the pipeline ran at 2 800 records/s instead of 6 500.)
+     */
+    public static RocksDb defaults() {
+      return new RocksDb(256L << 20, 128L << 20);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package dev.bluejaybridge.pipeline;
+
+import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
+import static dev.bluejaybridge.testkit.Telemetry.toolCall;
+import static dev.bluejaybridge.testkit.Telemetry.turn;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.bluejaybridge.aggregate.AggregationMetrics;
+import dev.bluejaybridge.aggregate.CallUpdate;
+import dev.bluejaybridge.aggregate.CloseReason;
+import dev.bluejaybridge.aggregate.ClosedCall;
+import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigLoader;
+import dev.bluejaybridge.registry.SchemaRegistries;
+import dev.bluejaybridge.registry.SchemaRegistry;
+import dev.bluejaybridge.serde.AvroSerializer;
+import dev.bluejaybridge.telemetry.Speaker;
+import dev.bluejaybridge.testkit.KafkaTestCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pipeline as {@code run} starts it, against a real KRaft broker. */
+class PipelineIT {
+  private static KafkaTestCluster kafka;
+  @TempDir Path stateDir;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = KafkaTestCluster.start();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    kafka.close();
+  }
+
+  private BridgeConfig config(String prefix, String registry) {
+    return ConfigLoader.parse(
+        Map.of(
+            "kafka.bootstrap.servers", kafka.bootstrapServers(),
+            "kafka.application.id", prefix + "-app",
+            "kafka.state.dir", stateDir.toString(),
+            "schema.registry.url", "mock://" + registry,
+            "topics.tool-calls", prefix + ".tool-calls",
+            "topics.events", prefix + ".events",
+            "topics.transcripts", prefix + ".transcripts",
+            "topics.input-dlq", prefix + ".input-dlq",
+            "call.inactivity-gap", "2s",
+            "call.end-grace", "500ms"));
+  }
+
+  @Test
+  void assemblesAndClosesCallsFromARealBrokerAndDeadLettersPoison() throws Exception {
+    String prefix = "it1";
+    kafka.createTopics(
+        Map.of(
+            prefix + ".tool-calls",
+            3,
+            prefix + ".events",
+            3,
+            prefix + ".transcripts",
+            3,
+            prefix + ".input-dlq",
+            1));
+    String registryName = "it-" + UUID.randomUUID();
+    BridgeConfig config = config(prefix, registryName);
+    SchemaRegistry registry =
+        SchemaRegistries.create(config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
+    Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
+
+    try (Pipeline pipeline =
+            Pipeline.start(
+                config,
+                registry,
+                DeliveryStage.of(() -> new Capture(delivered)),
+                new AggregationMetrics(new SimpleMeterRegistry()),
+                new SimpleMeterRegistry());
+        KafkaProducer<String, Object> producer =
+            new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringSerializer(),
+                new ObjectSerializer(new AvroSerializer<>(registry, true)))) {
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".tool-calls", "prod-1", toolCall("prod-1", "lookup_order", 1_000).build()));
+      producer.send(
+          new ProducerRecord<>(prefix + ".events", "prod-1", endOfCall("prod-1", 5_000).build()));
+      // sim-1 never ends: it must close on inactivity, its partition silent afterwards.
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".transcripts",
+              "sim-1",
+              turn("sim-1", Speaker.USER, "hi", 0).setSimulationResultId("77").build()));
+      // Poison: each kind of undecodable value, on each topic.
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".events", "bad-1", "not avro".getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".transcripts", "bad-2", new byte[] {0, 0, 0, 0x7f, 0x7f, 2}));
+      producer.send(
+          new ProducerRecord<>(
+              prefix + ".tool-calls",
+              "bad-3",
+              new AvroSerializer<>(registry, true)
+                  .serialize(prefix + ".tool-calls", endOfCall("bad-3", 0).build())));
+      producer.send(new ProducerRecord<>(prefix + ".tool-calls", "bad-4", new byte[] {0, 0, 1}));
+      producer.flush();
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> delivered.size() >= 2);
+      assertThat(pipeline.state()).isEqualTo(KafkaStreams.State.RUNNING);
+      List<ClosedCall> calls = delivered.stream().map(ClosedCall.class::cast).toList();
+      assertThat(calls)
+          .anySatisfy(
+              c -> {
+                assertThat(c.callId()).isEqualTo("prod-1");
+                assertThat(c.reason()).isEqualTo(CloseReason.END_OF_CALL);
+                assertThat(c.size()).isEqualTo(2);
+              })
+          .anySatisfy(
+              c -> {
+                assertThat(c.callId()).isEqualTo("sim-1");
+                assertThat(c.reason()).isEqualTo(CloseReason.INACTIVITY);
+                assertThat(c.simulationResultId()).isEqualTo("77");
+              });
+
+      Map<String, String> reasons = new java.util.TreeMap<>();
+      for (ConsumerRecord<String, String> r : kafka.awaitRecords(prefix + ".input-dlq", 4)) {
+        reasons.put(r.key(), KafkaTestCluster.reason(r));
+      }
+      assertThat(reasons)
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of(
+                  "bad-1", "bad-magic-byte",
+                  "bad-2", "unknown-schema-id",
+                  "bad-3", "schema-mismatch",
+                  "bad-4", "truncated"));
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  @Test
+  void refusesToStartWhenInputTopicsAreNotCoPartitioned() throws Exception {
+    String prefix = "it2";
+    kafka.createTopics(
+        Map.of(prefix + ".tool-calls", 3, prefix + ".events", 2, prefix + ".transcripts", 3));
+    BridgeConfig config = config(prefix, "it2");
+
+    assertThatThrownBy(
+            () ->
+                Pipeline.start(
+                    config,
+                    SchemaRegistries.create("mock://it2", Optional.empty(), Duration.ofSeconds(5)),
+                    DeliveryStage.of(() -> new Capture(new ConcurrentLinkedQueue<>())),
+                    new AggregationMetrics(new SimpleMeterRegistry()),
+                    new SimpleMeterRegistry()))
+        .isInstanceOf(TopicLayout.TopicLayoutException.class)
+        .hasMessageContaining("it2.tool-calls=3")
+        .hasMessageContaining("it2.events=2")
+        .hasMessageContaining("it2.transcripts=3");
+  }
+
+  /** Writes Avro records through our serializer and raw bytes as they are. */
+  private static final class ObjectSerializer
+      implements org.apache.kafka.common.serialization.Serializer<Object> {
+    private final AvroSerializer<org.apache.avro.specific.SpecificRecord> avro;
+    private final ByteArraySerializer bytes = new ByteArraySerializer();
+
+    ObjectSerializer(AvroSerializer<org.apache.avro.specific.SpecificRecord> avro) {
+      this.avro = avro;
+    }
+
+    @Override
+    public byte[] serialize(String topic, Object data) {
+      return data instanceof byte[] raw
+          ? bytes.serialize(topic, raw)
+          : avro.serialize(topic, (org.apache.avro.specific.SpecificRecord) data);
+    }
+  }
+
+  private static final class Capture implements Processor<String, CallUpdate, Void, Void> {
+    private final Queue<CallUpdate> sink;
+
+    Capture(Queue<CallUpdate> sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void process(Record<String, CallUpdate> record) {
+      sink.add(record.value());
+    }
+  }
+}

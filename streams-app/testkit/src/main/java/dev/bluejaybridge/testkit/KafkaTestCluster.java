@@ -1,0 +1,163 @@
+package dev.bluejaybridge.testkit;
+
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/** A real one-node KRaft broker, in process, configured so that exactly-once works on one node. */
+public final class KafkaTestCluster implements AutoCloseable {
+  private final KafkaClusterTestKit cluster;
+
+  private KafkaTestCluster(KafkaClusterTestKit cluster) {
+    this.cluster = cluster;
+  }
+
+  public static KafkaTestCluster start() throws Exception {
+    KafkaClusterTestKit cluster =
+        new KafkaClusterTestKit.Builder(
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+            .setConfigProp("offsets.topic.replication.factor", "1")
+            .setConfigProp("offsets.topic.num.partitions", "3")
+            .setConfigProp("transaction.state.log.replication.factor", "1")
+            .setConfigProp("transaction.state.log.min.isr", "1")
+            .setConfigProp("transaction.state.log.num.partitions", "3")
+            .setConfigProp("group.initial.rebalance.delay.ms", "0")
+            .build();
+    cluster.format();
+    cluster.startup();
+    cluster.waitForReadyBrokers();
+    return new KafkaTestCluster(cluster);
+  }
+
+  public String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  /** Creates topics, each {@code name=partitions}. */
+  public void createTopics(Map<String, Integer> topics)
+      throws ExecutionException, InterruptedException {
+    createTopics(topics, Map.of());
+  }
+
+  /**
+   * Creates topics, each {@code name=partitions}, all with {@code configs} (e.g.
+   * max.message.bytes).
+   */
+  public void createTopics(Map<String, Integer> topics, Map<String, String> configs)
+      throws ExecutionException, InterruptedException {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      List<NewTopic> newTopics =
+          topics.entrySet().stream()
+              .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1).configs(configs))
+              .toList();
+      admin.createTopics(newTopics).all().get();
+      // The controller has the topics now; the broker's metadata, which answers describeTopics
+      // (as the app's start-up check does), may lag behind on a loaded machine.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                admin.describeTopics(topics.keySet()).allTopicNames().get();
+                return true;
+              });
+    }
+  }
+
+  /**
+   * Every committed record of {@code topic} now: read from the start up to the end offsets of the
+   * moment (for exact counts, after {@link #awaitRecords} saw the expected ones arrive).
+   */
+  public List<ConsumerRecord<String, String>> readAll(String topic) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+              });
+    }
+    return records;
+  }
+
+  /**
+   * Reads {@code topic} from the start (committed records only) until at least {@code count}
+   * records arrived, for at most a minute.
+   */
+  public List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers",
+                bootstrapServers(),
+                "group.id",
+                "reader-" + UUID.randomUUID(),
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+              });
+    }
+    return records;
+  }
+
+  /** The {@code bridge.error.reason} header of a dead letter, or null. */
+  public static String reason(ConsumerRecord<?, ?> record) {
+    Header header = record.headers().lastHeader("bridge.error.reason");
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.close();
+  }
+}
