@@ -57,10 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every request body to update-log and update-simulation-result is validated against the request
  * schemas of Bluejay's OpenAPI spec ({@link OpenApiSpecs.Spec#API}, on the test classpath, JSON
- * Schema 2020-12). An invalid body is answered 422 in FastAPI's shape and
- * recorded as a {@link ValidationFailure}, as is a request without {@code X-API-Key}, a body
- * without {@code Content-Type: application/json} and a request to a path Bluejay does not serve;
- * {@link #assertAllRequestsValid()} fails on any of them.
+ * Schema 2020-12). An invalid body is answered 422 in FastAPI's shape and recorded as a {@link
+ * ValidationFailure}, as is a request without {@code X-API-Key}, a body without {@code
+ * Content-Type: application/json} and a request to a path Bluejay does not serve; {@link
+ * #assertAllRequestsValid()} fails on any of them.
  *
  * <p>By default both updates answer 200 with the spec's response shapes and the retrieval answers
  * from what was accepted: each simulation result's {@code actual} tool calls are those of every

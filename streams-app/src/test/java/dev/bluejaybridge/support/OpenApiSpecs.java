@@ -15,11 +15,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Bluejay's OpenAPI specs on the test classpath ({@code bluejay-openapi/}, trimmed to the operations
- * the bridge calls; that folder's README says where and when they were taken), and the one place
- * that loads a component schema of them (JSON Schema 2020-12, loaded by pointer). {@link #validate}
- * asserts {@code format}, so a malformed UUID is an error too; {@link BluejayStandIn} loads its
- * request schemas here as well.
+ * Bluejay's OpenAPI specs on the test classpath ({@code bluejay-openapi/}, trimmed to the
+ * operations the bridge calls; that folder's README says where and when they were taken), and the
+ * one place that loads a component schema of them (JSON Schema 2020-12, loaded by pointer). {@link
+ * #validate} asserts {@code format}, so a malformed UUID is an error too; {@link BluejayStandIn}
+ * loads its request schemas here as well.
  */
 public final class OpenApiSpecs {
 
@@ -62,7 +62,8 @@ public final class OpenApiSpecs {
    */
   public static List<String> validate(Spec spec, String component, JsonNode body) {
     JsonSchema schema =
-        SCHEMAS.computeIfAbsent(spec.name() + "#" + component, key -> schema(spec, component, true));
+        SCHEMAS.computeIfAbsent(
+            spec.name() + "#" + component, key -> schema(spec, component, true));
     Set<ValidationMessage> all = schema.validate(body);
     List<ValidationMessage> telling =
         all.stream().filter(m -> !m.getMessage().endsWith(", null expected")).toList();
