@@ -30,15 +30,11 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,11 +56,11 @@ import org.slf4j.LoggerFactory;
  * A local HTTP server playing Bluejay for tests (WireMock on 127.0.0.1, a free port).
  *
  * <p>Every request body to update-log and update-simulation-result is validated against the request
- * schemas of Bluejay's OpenAPI spec ({@code shared/bluejay/openapi-2026-04-30.json}, found beside
- * the repository, JSON Schema 2020-12). An invalid body is answered 422 in FastAPI's shape and
- * recorded as a {@link ValidationFailure}, as is a request without {@code X-API-Key}, a body
- * without {@code Content-Type: application/json} and a request to a path Bluejay does not serve;
- * {@link #assertAllRequestsValid()} fails on any of them.
+ * schemas of Bluejay's OpenAPI spec ({@link OpenApiSpecs.Spec#API}, on the test classpath, JSON
+ * Schema 2020-12). An invalid body is answered 422 in FastAPI's shape and recorded as a {@link
+ * ValidationFailure}, as is a request without {@code X-API-Key}, a body without {@code
+ * Content-Type: application/json} and a request to a path Bluejay does not serve; {@link
+ * #assertAllRequestsValid()} fails on any of them.
  *
  * <p>By default both updates answer 200 with the spec's response shapes and the retrieval answers
  * from what was accepted: each simulation result's {@code actual} tool calls are those of every
@@ -72,11 +68,6 @@ import org.slf4j.LoggerFactory;
  * defaults until {@link #reset()}.
  */
 public final class BluejayStandIn implements AutoCloseable {
-
-  /**
-   * The spec, relative to the repository root (the repository is cloned with shared/ beside it).
-   */
-  public static final String SPEC_FROM_REPO_ROOT = "../shared/bluejay/openapi-2026-04-30.json";
 
   public static final String UPDATE_LOG_SCHEMA = "UpdateCallLogRequest";
   public static final String UPDATE_SIMULATION_SCHEMA =
@@ -729,14 +720,10 @@ public final class BluejayStandIn implements AutoCloseable {
 
     private final Map<String, JsonSchema> byName;
 
-    private Schemas(Path spec) {
-      JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    private Schemas() {
       Map<String, JsonSchema> schemas = new ConcurrentHashMap<>();
       for (String name : List.of(UPDATE_LOG_SCHEMA, UPDATE_SIMULATION_SCHEMA)) {
-        JsonSchema schema =
-            factory.getSchema(SchemaLocation.of(spec.toUri() + "#/components/schemas/" + name));
-        schema.initializeValidators();
-        schemas.put(name, schema);
+        schemas.put(name, OpenApiSpecs.schema(OpenApiSpecs.Spec.API, name, false));
       }
       this.byName = schemas;
     }
@@ -747,7 +734,7 @@ public final class BluejayStandIn implements AutoCloseable {
         synchronized (Schemas.class) {
           loaded = instance;
           if (loaded == null) {
-            loaded = new Schemas(specPath());
+            loaded = new Schemas();
             instance = loaded;
           }
         }
@@ -784,28 +771,6 @@ public final class BluejayStandIn implements AutoCloseable {
         return List.of("body is empty");
       }
       return messages(name, json).stream().map(ValidationMessage::getMessage).sorted().toList();
-    }
-
-    /** The repository root is the nearest directory up from the working one holding mvnw. */
-    private static Path specPath() {
-      Path dir = Path.of("").toAbsolutePath();
-      while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-        dir = dir.getParent();
-      }
-      if (dir == null) {
-        throw new IllegalStateException(
-            "no repository root (a directory with mvnw) above " + Path.of("").toAbsolutePath());
-      }
-      Path spec = dir.resolve(SPEC_FROM_REPO_ROOT).normalize();
-      if (!Files.isRegularFile(spec)) {
-        throw new IllegalStateException(
-            "Bluejay's OpenAPI spec is not at "
-                + spec
-                + " ("
-                + SPEC_FROM_REPO_ROOT
-                + " from the repository root): clone the repository with shared/ beside it");
-      }
-      return spec;
     }
   }
 }

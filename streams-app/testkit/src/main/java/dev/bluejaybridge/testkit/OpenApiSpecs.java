@@ -9,31 +9,31 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Validates request bodies against a component schema of one of Bluejay's OpenAPI specs in {@code
- * shared/bluejay/} (JSON Schema 2020-12, loaded by pointer, as {@link BluejayStandIn} does), with
- * {@code format} asserted, so a malformed UUID is an error too.
+ * Bluejay's OpenAPI specs on the test classpath ({@code bluejay-openapi/}, trimmed to the
+ * operations the bridge calls; that folder's README says where and when they were taken), and the
+ * one place that loads a component schema of them (JSON Schema 2020-12, loaded by pointer). {@link
+ * #validate} asserts {@code format}, so a malformed UUID is an error too; {@link BluejayStandIn}
+ * loads its request schemas here as well.
  */
 public final class OpenApiSpecs {
 
-  /** The two committed specs (FACTS.md: the newest, and the richest for workflows v2). */
+  /** The two specs (the newest, and the richest for workflows v2). */
   public enum Spec {
-    /** simulation, queue-simulation-run, get-simulation-runs, update-log, … */
-    API("../shared/bluejay/openapi-2026-04-30.json"),
+    /** update-log, update-simulation-result, simulation, queue-simulation-run, … */
+    API("openapi-2026-04-30.json"),
     /** PUT /v1/workflow/{id} with typed nodes and its 400/401/404/422/500 answers. */
-    WORKFLOWS("../shared/bluejay/openapi-workflows-v2-2026-04-03.json");
+    WORKFLOWS("openapi-workflows-v2-2026-04-03.json");
 
-    private final String fromRepoRoot;
+    private final String resource;
 
-    Spec(String fromRepoRoot) {
-      this.fromRepoRoot = fromRepoRoot;
+    Spec(String fileName) {
+      this.resource = "bluejay-openapi/" + fileName;
     }
   }
 
@@ -62,7 +62,8 @@ public final class OpenApiSpecs {
    */
   public static List<String> validate(Spec spec, String component, JsonNode body) {
     JsonSchema schema =
-        SCHEMAS.computeIfAbsent(spec.name() + "#" + component, key -> load(spec, component));
+        SCHEMAS.computeIfAbsent(
+            spec.name() + "#" + component, key -> schema(spec, component, true));
     Set<ValidationMessage> all = schema.validate(body);
     List<ValidationMessage> telling =
         all.stream().filter(m -> !m.getMessage().endsWith(", null expected")).toList();
@@ -70,36 +71,25 @@ public final class OpenApiSpecs {
         .stream().map(ValidationMessage::getMessage).sorted().toList();
   }
 
-  private static JsonSchema load(Spec spec, String component) {
-    Path file = repositoryRoot().resolve(spec.fromRepoRoot).normalize();
-    if (!Files.isRegularFile(file)) {
+  /**
+   * The component schema {@code #/components/schemas/<component>} of {@code spec}, read from the
+   * classpath, with its validators initialised; {@code format} is asserted when {@code
+   * assertFormats}.
+   */
+  static JsonSchema schema(Spec spec, String component, boolean assertFormats) {
+    if (OpenApiSpecs.class.getClassLoader().getResource(spec.resource) == null) {
       throw new IllegalStateException(
-          "Bluejay's OpenAPI spec is not at "
-              + file
-              + " ("
-              + spec.fromRepoRoot
-              + " from the repository root): clone the repository with shared/ beside it");
+          "Bluejay's OpenAPI spec " + spec.resource + " is not on the test classpath");
     }
     SchemaValidatorsConfig config =
-        SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+        SchemaValidatorsConfig.builder().formatAssertionsEnabled(assertFormats).build();
     JsonSchema schema =
         JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
             .getSchema(
-                SchemaLocation.of(file.toUri() + "#/components/schemas/" + component), config);
+                SchemaLocation.of(
+                    "classpath:" + spec.resource + "#/components/schemas/" + component),
+                config);
     schema.initializeValidators();
     return schema;
-  }
-
-  /** The nearest directory up from the working one that holds mvnw. */
-  private static Path repositoryRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new IllegalStateException(
-          "no repository root (a directory with mvnw) above " + Path.of("").toAbsolutePath());
-    }
-    return dir;
   }
 }
