@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Bluejay API client: update-log, update-simulation-result and retrieve-simulation-result for
  * the pipeline; update-simulation, queue-simulation-run, get-simulation-runs and the workflow
- * (scenario) update for the admin commands. On Feign with pooled HTTP/1.1 connections (built by the
+ * (scenario) update for the Bluejay commands. On Feign with pooled HTTP/1.1 connections (built by the
  * caller). java.net.http.HttpClient}).
  *
  * <p>Calls are synchronous and thread-safe; the caller runs them on its own executor. A 2xx answer

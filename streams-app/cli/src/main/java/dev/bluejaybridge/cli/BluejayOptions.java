@@ -15,7 +15,7 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * How the admin commands reach Bluejay: only the {@code bluejay.*} settings, from an optional
+ * How the Bluejay commands reach Bluejay: only the {@code bluejay.*} settings, from an optional
  * config file, the environment ({@code BLUEJAY_API_KEY}, {@code BRIDGE_BLUEJAY_*}) and {@code
  * --base-url}. Kafka and registry settings are not needed.
  */

@@ -45,7 +45,7 @@ final class SimulationCommand {
               + " are listed and nothing is sent. Prints the updated simulation (Bluejay's answer)"
               + " as JSON. Needs only the Bluejay settings: BLUEJAY_API_KEY (or --config with"
               + " bluejay.api-key or bluejay.api-key-file), optionally --base-url.",
-      exitCodeListHeading = AdminOutput.EXIT_CODES_HEADING,
+      exitCodeListHeading = BluejayCommandOutput.EXIT_CODES_HEADING,
       exitCodeList = {
         "0:updated",
         "1:Bluejay refused or failed (401, 404, 422, 5xx, unreachable)",
@@ -184,7 +184,7 @@ final class SimulationCommand {
       Optional<BluejayClient> client = bluejay.open(System.getenv(), problems);
       if (!problems.isEmpty()) {
         client.ifPresent(BluejayClient::close);
-        return AdminOutput.problems(spec, problems, true);
+        return BluejayCommandOutput.problems(spec, problems, true);
       }
       String subject = "simulation " + simulationId.get();
       try (BluejayClient bluejayClient = client.get()) {
@@ -195,7 +195,7 @@ final class SimulationCommand {
         out.flush();
         return 0;
       } catch (BluejayException e) {
-        return AdminOutput.failure(spec, e, subject);
+        return BluejayCommandOutput.failure(spec, e, subject);
       }
     }
   }
@@ -213,7 +213,7 @@ final class SimulationCommand {
               + " (COMPLETED, INCOMPLETED, INSUFFICIENT_FUNDS, ...), printing a progress line when"
               + " it changes (and every minute); the exit code then says whether it completed"
               + " with no failed test, so a CI job can gate on it.",
-      exitCodeListHeading = AdminOutput.EXIT_CODES_HEADING,
+      exitCodeListHeading = BluejayCommandOutput.EXIT_CODES_HEADING,
       exitCodeList = {
         "0:queued (with --wait: completed with tests_failed = 0)",
         "1:Bluejay refused or failed; with --wait also: failed tests, did not complete, timed out",
@@ -253,7 +253,7 @@ final class SimulationCommand {
       Optional<BluejayClient> client = bluejay.open(System.getenv(), problems);
       if (!problems.isEmpty()) {
         client.ifPresent(BluejayClient::close);
-        return AdminOutput.problems(spec, problems, true);
+        return BluejayCommandOutput.problems(spec, problems, true);
       }
       String simulation = Long.toString(simulationId.get());
       PrintWriter out = spec.commandLine().getOut();
@@ -262,9 +262,9 @@ final class SimulationCommand {
         boolean passed = runs.run(simulation, waitForRun, interval, limit, out::println);
         return passed ? 0 : Main.RUNTIME_FAILURE;
       } catch (BluejayException e) {
-        return AdminOutput.failure(spec, e, "simulation " + simulation);
+        return BluejayCommandOutput.failure(spec, e, "simulation " + simulation);
       } catch (UnexpectedAnswerException e) {
-        return AdminOutput.failure(spec, e.getMessage());
+        return BluejayCommandOutput.failure(spec, e.getMessage());
       } finally {
         out.flush();
       }

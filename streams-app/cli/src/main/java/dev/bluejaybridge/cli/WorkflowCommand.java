@@ -47,7 +47,7 @@ final class WorkflowCommand {
             + " it under \"definition\". Prints \"valid\", or every violation with its node or"
             + " edge id. Needs no configuration and sends nothing."
       },
-      exitCodeListHeading = AdminOutput.EXIT_CODES_HEADING,
+      exitCodeListHeading = BluejayCommandOutput.EXIT_CODES_HEADING,
       exitCodeList = {"0:valid", "2:invalid (every violation listed), or FILE missing or not JSON"})
   static final class Validate implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -61,7 +61,7 @@ final class WorkflowCommand {
       Optional<com.fasterxml.jackson.databind.JsonNode> definition =
           WorkflowValidator.readDefinition(file, "FILE", problems);
       if (definition.isEmpty()) {
-        return AdminOutput.problems(spec, problems, false);
+        return BluejayCommandOutput.problems(spec, problems, false);
       }
       WorkflowValidator.Result result = WorkflowValidator.validate(definition.get());
       if (!result.valid()) {
@@ -97,7 +97,7 @@ final class WorkflowCommand {
               + " explained with their detail. Prints a summary, and Bluejay's dh_sync_summary"
               + " when it sends one. Needs only the Bluejay settings: BLUEJAY_API_KEY (or --config"
               + " with bluejay.api-key or bluejay.api-key-file), optionally --base-url.",
-      exitCodeListHeading = AdminOutput.EXIT_CODES_HEADING,
+      exitCodeListHeading = BluejayCommandOutput.EXIT_CODES_HEADING,
       exitCodeList = {
         "0:updated",
         "1:Bluejay refused or failed (400 invalid definition, 401, 404, 422, 5xx, unreachable)",
@@ -156,7 +156,7 @@ final class WorkflowCommand {
       Optional<BluejayClient> client = bluejay.open(System.getenv(), problems);
       if (!problems.isEmpty()) {
         client.ifPresent(BluejayClient::close);
-        return AdminOutput.problems(spec, problems, true);
+        return BluejayCommandOutput.problems(spec, problems, true);
       }
       String workflow = workflowId.get();
       try (BluejayClient bluejayClient = client.get()) {
@@ -170,7 +170,7 @@ final class WorkflowCommand {
         out.flush();
         return 0;
       } catch (BluejayException e) {
-        return AdminOutput.failure(spec, e, (scenario ? "scenario " : "workflow ") + workflow);
+        return BluejayCommandOutput.failure(spec, e, (scenario ? "scenario " : "workflow ") + workflow);
       }
     }
   }

@@ -3,7 +3,7 @@ package dev.bluejaybridge.cli.bluejay;
 import java.util.List;
 import java.util.Optional;
 
-/** The ids the admin commands take on their command line, checked before anything is sent. */
+/** The ids the Bluejay commands take on their command line, checked before anything is sent. */
 public final class Ids {
   private Ids() {}
 

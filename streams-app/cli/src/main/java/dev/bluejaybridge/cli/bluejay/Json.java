@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** The admin commands' one mapper: strict when reading files, pretty when printing. */
+/** The Bluejay commands' one mapper: strict when reading files, pretty when printing. */
 final class Json {
   /** Duplicate keys and trailing text in a file are mistakes worth reporting, not guessing at. */
   static final ObjectMapper MAPPER =

@@ -5,13 +5,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.run;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.run;
 import static dev.bluejaybridge.testkit.OpenApiSpecs.QUEUE_SIMULATION_RUN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.bluejaybridge.cli.bluejay.AdminHarness.Run;
+import dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.Run;
 import dev.bluejaybridge.testkit.OpenApiSpecs;
 import dev.bluejaybridge.testkit.OpenApiSpecs.Spec;
 import java.nio.file.Path;
@@ -34,13 +34,13 @@ class SimulationRunCommandTest {
       "{\"simulation_run_id\":\"901\",\"simulation_result_ids\":[\"5001\",\"5002\"],"
           + "\"agent_id\":\"7\",\"status\":\"success\"}";
 
-  static AdminHarness bluejay;
+  static BluejayCommandHarness bluejay;
   @TempDir Path dir;
   Path config;
 
   @BeforeAll
   static void start() {
-    bluejay = new AdminHarness();
+    bluejay = new BluejayCommandHarness();
   }
 
   @AfterAll
@@ -80,9 +80,9 @@ class SimulationRunCommandTest {
     LoggedRequest request = bluejay.onlyRequest();
     assertThat(request.getMethod().getName()).isEqualTo("POST");
     assertThat(request.getUrl()).isEqualTo("/v1/queue-simulation-run");
-    assertThat(request.getHeader("X-API-Key")).isEqualTo(AdminHarness.KEY);
+    assertThat(request.getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
     assertThat(request.getBodyAsString()).isEqualTo("{\"simulation_id\":\"42\"}");
-    assertThat(OpenApiSpecs.validate(Spec.API, QUEUE_SIMULATION_RUN, AdminHarness.body(request)))
+    assertThat(OpenApiSpecs.validate(Spec.API, QUEUE_SIMULATION_RUN, BluejayCommandHarness.body(request)))
         .isEmpty();
     assertThat(result.out())
         .contains("queued simulation run 901 of simulation 42")

@@ -4,7 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class SimulationRunsTest {
 
-  static AdminHarness bluejay;
+  static BluejayCommandHarness bluejay;
   static BluejayClient client;
 
   final MutableClock clock = new MutableClock(1_000_000);
@@ -40,11 +40,11 @@ class SimulationRunsTest {
 
   @BeforeAll
   static void start() {
-    bluejay = new AdminHarness();
+    bluejay = new BluejayCommandHarness();
     client =
         BluejayClient.create(
             URI.create(bluejay.baseUrl()),
-            () -> Secret.of(AdminHarness.KEY),
+            () -> Secret.of(BluejayCommandHarness.KEY),
             Duration.ofSeconds(5));
   }
 

@@ -4,13 +4,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.run;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.run;
 import static dev.bluejaybridge.testkit.OpenApiSpecs.UPDATE_SIMULATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.bluejaybridge.cli.bluejay.AdminHarness.Run;
+import dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.Run;
 import dev.bluejaybridge.testkit.OpenApiSpecs;
 import dev.bluejaybridge.testkit.OpenApiSpecs.Spec;
 import java.nio.file.Path;
@@ -33,13 +33,13 @@ class SimulationUpdateCommandTest {
       "{\"agent_id\":7,\"name\":\"Refunds\",\"type\":\"sequential\",\"id\":42,"
           + "\"max_concurrent\":10,\"tags\":[\"nightly\",\"refunds\"],\"pinned\":true}";
 
-  static AdminHarness bluejay;
+  static BluejayCommandHarness bluejay;
   @TempDir Path dir;
   Path config;
 
   @BeforeAll
   static void start() {
-    bluejay = new AdminHarness();
+    bluejay = new BluejayCommandHarness();
   }
 
   @AfterAll
@@ -63,7 +63,7 @@ class SimulationUpdateCommandTest {
   }
 
   private static void assertValidAgainstSpec(LoggedRequest request) {
-    assertThat(OpenApiSpecs.validate(Spec.API, UPDATE_SIMULATION, AdminHarness.body(request)))
+    assertThat(OpenApiSpecs.validate(Spec.API, UPDATE_SIMULATION, BluejayCommandHarness.body(request)))
         .as("UpdateSimulationRequest problems of %s", request.getBodyAsString())
         .isEmpty();
   }
@@ -77,7 +77,7 @@ class SimulationUpdateCommandTest {
     LoggedRequest request = bluejay.onlyRequest();
     assertThat(request.getMethod().getName()).isEqualTo("PUT");
     assertThat(request.getUrl()).isEqualTo("/v1/simulation/42");
-    assertThat(request.getHeader("X-API-Key")).isEqualTo(AdminHarness.KEY);
+    assertThat(request.getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
     assertThat(request.getHeader("Content-Type")).startsWith("application/json");
     assertThat(request.getBodyAsString())
         .isEqualTo("{\"max_concurrent\":10,\"tags\":[\"nightly\",\"refunds\"],\"pinned\":true}");
@@ -89,9 +89,9 @@ class SimulationUpdateCommandTest {
     Run result = update("--name", "Refunds");
 
     assertThat(result.exit()).isZero();
-    assertThat(AdminHarness.json(result.out())).isEqualTo(AdminHarness.json(SIMULATION));
+    assertThat(BluejayCommandHarness.json(result.out())).isEqualTo(BluejayCommandHarness.json(SIMULATION));
     assertThat(result.out()).contains("\n  \"name\" : \"Refunds\"");
-    assertThat(result.out()).doesNotContain(AdminHarness.KEY);
+    assertThat(result.out()).doesNotContain(BluejayCommandHarness.KEY);
   }
 
   @Test
@@ -131,9 +131,9 @@ class SimulationUpdateCommandTest {
 
     assertThat(result.exit()).as(result.err()).isZero();
     LoggedRequest request = bluejay.onlyRequest();
-    assertThat(AdminHarness.json(request))
+    assertThat(BluejayCommandHarness.json(request))
         .isEqualTo(
-            AdminHarness.json(
+            BluejayCommandHarness.json(
                 "{\"name\":\"Refunds\",\"description\":\"refund flows\","
                     + "\"prompt_id\":\""
                     + METRIC_A
@@ -167,7 +167,7 @@ class SimulationUpdateCommandTest {
   @Test
   void aPatchFileIsSentWithOptionsOverItInTheSpecsFieldOrder() {
     Path patch =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir,
             "patch.json",
             "{\"pinned\": true, \"outcome_passing_threshold\": 80, \"name\": \"from file\","
@@ -188,7 +188,7 @@ class SimulationUpdateCommandTest {
   @Test
   void everyViolationIsListedAtOnceAndNothingIsSent() {
     Path patch =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir,
             "patch.json",
             "{\"outcome_failing_threshold\": 100, \"runs_per_digital_human\": 0,"
@@ -235,7 +235,7 @@ class SimulationUpdateCommandTest {
             OpenApiSpecs.validate(
                 Spec.API,
                 UPDATE_SIMULATION,
-                AdminHarness.json(
+                BluejayCommandHarness.json(
                     "{\"max_concurrent\":0,\"custom_metrics_passing_threshold\":101,"
                         + "\"prompt_id\":\"not-a-uuid\"}")))
         .hasSize(3);
@@ -273,7 +273,7 @@ class SimulationUpdateCommandTest {
         .contains("HTTP " + status + " to PUT /v1/simulation/42")
         .contains(meaning)
         .contains(detail)
-        .doesNotContain(AdminHarness.KEY);
+        .doesNotContain(BluejayCommandHarness.KEY);
     assertThat(result.out()).isEmpty();
   }
 }

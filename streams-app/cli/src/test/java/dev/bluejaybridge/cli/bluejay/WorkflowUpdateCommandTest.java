@@ -4,15 +4,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.run;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.run;
 import static dev.bluejaybridge.testkit.OpenApiSpecs.UPDATE_WORKFLOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.bluejaybridge.cli.bluejay.AdminHarness.Run;
+import dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.Run;
 import dev.bluejaybridge.testkit.OpenApiSpecs;
 import dev.bluejaybridge.testkit.OpenApiSpecs.Spec;
 import java.nio.file.Path;
@@ -32,13 +32,13 @@ class WorkflowUpdateCommandTest {
   static final String ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
   static final String PATH = "/v1/workflow/" + ID;
 
-  static AdminHarness bluejay;
+  static BluejayCommandHarness bluejay;
   @TempDir Path dir;
   Path config;
 
   @BeforeAll
   static void start() {
-    bluejay = new AdminHarness();
+    bluejay = new BluejayCommandHarness();
   }
 
   @AfterAll
@@ -76,7 +76,7 @@ class WorkflowUpdateCommandTest {
   }
 
   private static void assertValidAgainstSpec(LoggedRequest request) {
-    assertThat(OpenApiSpecs.validate(Spec.WORKFLOWS, UPDATE_WORKFLOW, AdminHarness.body(request)))
+    assertThat(OpenApiSpecs.validate(Spec.WORKFLOWS, UPDATE_WORKFLOW, BluejayCommandHarness.body(request)))
         .as("UpdateWorkflowV2Request problems of %s", request.getBodyAsString())
         .isEmpty();
   }
@@ -85,7 +85,7 @@ class WorkflowUpdateCommandTest {
   private Path validDefinition() {
     ObjectNode graph = WorkflowValidatorTest.valid();
     WorkflowValidatorTest.branch(graph, 2).put("digits", "12#*");
-    return AdminHarness.write(dir, "definition.json", graph.toString());
+    return BluejayCommandHarness.write(dir, "definition.json", graph.toString());
   }
 
   @Test
@@ -96,7 +96,7 @@ class WorkflowUpdateCommandTest {
     LoggedRequest request = bluejay.onlyRequest();
     assertThat(request.getMethod().getName()).isEqualTo("PUT");
     assertThat(request.getUrl()).isEqualTo(PATH);
-    assertThat(request.getHeader("X-API-Key")).isEqualTo(AdminHarness.KEY);
+    assertThat(request.getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
     assertThat(request.getHeader("Content-Type")).startsWith("application/json");
     assertThat(request.getBodyAsString()).isEqualTo("{\"name\":\"Refunds\",\"agent_ids\":[3,4]}");
     assertValidAgainstSpec(request);
@@ -128,10 +128,10 @@ class WorkflowUpdateCommandTest {
 
     assertThat(result.exit()).as(result.err()).isZero();
     LoggedRequest request = bluejay.onlyRequest();
-    JsonNode body = AdminHarness.json(request);
+    JsonNode body = BluejayCommandHarness.json(request);
     assertThat(body.fieldNames()).toIterable().containsExactly("description", "definition");
     assertThat(body.get("description").asText()).isEmpty();
-    assertThat(body.get("definition")).isEqualTo(AdminHarness.json(readString(definition)));
+    assertThat(body.get("definition")).isEqualTo(BluejayCommandHarness.json(readString(definition)));
     assertValidAgainstSpec(request);
     assertThat(result.out())
         .contains("updated workflow " + ID)
@@ -157,7 +157,7 @@ class WorkflowUpdateCommandTest {
         .put("id", "loop")
         .put("source", "bye")
         .put("target", "greet");
-    Path definition = AdminHarness.write(dir, "broken.json", graph.toString());
+    Path definition = BluejayCommandHarness.write(dir, "broken.json", graph.toString());
 
     Run result = update("--definition", definition.toString());
 
@@ -180,7 +180,7 @@ class WorkflowUpdateCommandTest {
     WorkflowValidatorTest.data(graph, "ask").put("speaker", "user");
     WorkflowValidatorTest.data(graph, "bye").put("digits", "12E");
     WorkflowValidatorTest.data(graph, "wait").put("duration_ms", 86_400_001);
-    ObjectNode body = AdminHarness.JSON.createObjectNode();
+    ObjectNode body = BluejayCommandHarness.JSON.createObjectNode();
     body.set("definition", graph);
 
     assertThat(OpenApiSpecs.validate(Spec.WORKFLOWS, UPDATE_WORKFLOW, body)).isNotEmpty();
@@ -189,7 +189,7 @@ class WorkflowUpdateCommandTest {
       WorkflowValidatorTest.branch(one, 2).put("digits", "12#*");
       ObjectNode broken = (ObjectNode) graph.deepCopy();
       WorkflowValidatorTest.node(one, node).set("data", WorkflowValidatorTest.data(broken, node));
-      ObjectNode oneBody = AdminHarness.JSON.createObjectNode();
+      ObjectNode oneBody = BluejayCommandHarness.JSON.createObjectNode();
       oneBody.set("definition", one);
       assertThat(OpenApiSpecs.validate(Spec.WORKFLOWS, UPDATE_WORKFLOW, oneBody))
           .as("node %s", node)
@@ -203,7 +203,7 @@ class WorkflowUpdateCommandTest {
 
   @Test
   void usageProblemsAreListedTogether() {
-    Path notJson = AdminHarness.write(dir, "graph.json", "{\"nodes\": [");
+    Path notJson = BluejayCommandHarness.write(dir, "graph.json", "{\"nodes\": [");
 
     Run result =
         run(
@@ -273,7 +273,7 @@ class WorkflowUpdateCommandTest {
         .contains("error: Bluejay answered HTTP " + status + " to PUT " + PATH)
         .contains(meaning)
         .contains(detail)
-        .doesNotContain(AdminHarness.KEY);
+        .doesNotContain(BluejayCommandHarness.KEY);
     assertThat(result.out()).isEmpty();
   }
 

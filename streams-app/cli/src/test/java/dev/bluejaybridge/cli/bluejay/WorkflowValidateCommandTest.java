@@ -1,10 +1,10 @@
 package dev.bluejaybridge.cli.bluejay;
 
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.run;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bluejaybridge.cli.bluejay.AdminHarness.Run;
+import dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.Run;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +16,7 @@ class WorkflowValidateCommandTest {
 
   @Test
   void aValidGraphPrintsValidAndExitsZero() {
-    Path file = AdminHarness.write(dir, "graph.json", WorkflowValidatorTest.VALID);
+    Path file = BluejayCommandHarness.write(dir, "graph.json", WorkflowValidatorTest.VALID);
 
     Run result = run("workflow", "validate", file.toString());
 
@@ -28,7 +28,7 @@ class WorkflowValidateCommandTest {
   @Test
   void aWorkflowObjectAsBluejayReturnsItIsValidatedByItsDefinition() {
     Path file =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir,
             "workflow.json",
             "{\"id\": \"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f\", \"name\": \"Refunds\","
@@ -44,7 +44,7 @@ class WorkflowValidateCommandTest {
     ObjectNode graph = WorkflowValidatorTest.valid();
     WorkflowValidatorTest.data(graph, "ask").put("speaker", "user");
     WorkflowValidatorTest.nodes(graph).addObject().put("id", "start2").put("type", "start");
-    Path file = AdminHarness.write(dir, "graph.json", graph.toString());
+    Path file = BluejayCommandHarness.write(dir, "graph.json", graph.toString());
 
     Run result = run("workflow", "validate", file.toString());
 
@@ -60,7 +60,7 @@ class WorkflowValidateCommandTest {
   @Test
   void aDraftIsValid() {
     Path file =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir, "draft.json", "{\"nodes\": [{\"id\": \"start\", \"type\": \"start\"}]}");
 
     Run result = run("workflow", "validate", file.toString());
@@ -72,7 +72,7 @@ class WorkflowValidateCommandTest {
   @Test
   void aMissingOrMalformedFileIsAUsageError() {
     Path missing = dir.resolve("missing.json");
-    Path malformed = AdminHarness.write(dir, "bad.json", "{\"nodes\": [], \"nodes\": []}");
+    Path malformed = BluejayCommandHarness.write(dir, "bad.json", "{\"nodes\": [], \"nodes\": []}");
 
     Run first = run("workflow", "validate", missing.toString());
     Run second = run("workflow", "validate", malformed.toString());

@@ -49,7 +49,7 @@ class WorkflowValidatorTest {
       """;
 
   static ObjectNode valid() {
-    return (ObjectNode) AdminHarness.json(VALID);
+    return (ObjectNode) BluejayCommandHarness.json(VALID);
   }
 
   static ArrayNode nodes(ObjectNode graph) {
@@ -79,7 +79,7 @@ class WorkflowValidatorTest {
   }
 
   static JsonNode json(String text) {
-    return AdminHarness.json(text);
+    return BluejayCommandHarness.json(text);
   }
 
   static Arguments rule(String rule, Consumer<ObjectNode> breakIt, String subject, String message) {

@@ -22,10 +22,10 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A WireMock Bluejay for the admin commands, a config file holding only Bluejay settings, and a way
+ * A WireMock Bluejay for the Bluejay commands, a config file holding only Bluejay settings, and a way
  * to run the jar's command line in-process and read what it printed.
  */
-final class AdminHarness implements AutoCloseable {
+final class BluejayCommandHarness implements AutoCloseable {
 
   static final String KEY = "bj-admin-key-0123456789";
   static final ObjectMapper JSON = new ObjectMapper();
@@ -35,7 +35,7 @@ final class AdminHarness implements AutoCloseable {
   /** What one command line did. */
   record Run(int exit, String out, String err) {}
 
-  AdminHarness() {
+  BluejayCommandHarness() {
     server =
         new WireMockServer(
             wireMockConfig()

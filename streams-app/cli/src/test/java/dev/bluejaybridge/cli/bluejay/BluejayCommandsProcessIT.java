@@ -2,7 +2,7 @@ package dev.bluejaybridge.cli.bluejay;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The built jar as a process, with no config file at all: {@code BLUEJAY_API_KEY} and {@code
- * --base-url} are enough for the admin commands; exit codes reach the shell.
+ * --base-url} are enough for the Bluejay commands; exit codes reach the shell.
  */
-class AdminProcessIT {
+class BluejayCommandsProcessIT {
 
   @TempDir Path dir;
 
@@ -52,7 +52,7 @@ class AdminProcessIT {
 
   @Test
   void anApiKeyInTheEnvironmentAndABaseUrlAreAllItNeeds() throws Exception {
-    try (AdminHarness bluejay = new AdminHarness()) {
+    try (BluejayCommandHarness bluejay = new BluejayCommandHarness()) {
       bluejay.server.stubFor(
           put(urlPathEqualTo("/v1/simulation/42"))
               .willReturn(jsonAnswer(200, SimulationUpdateCommandTest.SIMULATION)));
@@ -60,7 +60,7 @@ class AdminProcessIT {
       Exited exited =
           java(
               dir,
-              AdminHarness.KEY,
+              BluejayCommandHarness.KEY,
               "simulation",
               "update",
               "42",
@@ -71,17 +71,17 @@ class AdminProcessIT {
 
       assertThat(exited.code()).as(exited.err()).isZero();
       assertThat(exited.out()).contains("\"name\" : \"Refunds\"");
-      assertThat(bluejay.onlyRequest().getHeader("X-API-Key")).isEqualTo(AdminHarness.KEY);
+      assertThat(bluejay.onlyRequest().getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
       assertThat(bluejay.onlyRequest().getBodyAsString()).isEqualTo("{\"max_concurrent\":10}");
-      assertThat(exited.out() + exited.err()).doesNotContain(AdminHarness.KEY);
+      assertThat(exited.out() + exited.err()).doesNotContain(BluejayCommandHarness.KEY);
     }
   }
 
   @Test
   void exitCodesReachTheShell() throws Exception {
-    Path valid = AdminHarness.write(dir, "valid.json", WorkflowValidatorTest.VALID);
+    Path valid = BluejayCommandHarness.write(dir, "valid.json", WorkflowValidatorTest.VALID);
     Path invalid =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir, "invalid.json", "{\"nodes\": [{\"id\": \"a\", \"type\": \"single\"}]}");
 
     assertThat(java(dir, null, "workflow", "validate", valid.toString()).code()).isZero();

@@ -2,12 +2,12 @@ package dev.bluejaybridge.cli.bluejay;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.jsonAnswer;
-import static dev.bluejaybridge.cli.bluejay.AdminHarness.run;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.jsonAnswer;
+import static dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.bluejaybridge.cli.bluejay.AdminHarness.Run;
+import dev.bluejaybridge.cli.bluejay.BluejayCommandHarness.Run;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
 import dev.bluejaybridge.config.ConfigLoader;
@@ -22,10 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What all admin commands share: --help with exit codes, and configuration that needs only the
+ * What all Bluejay commands share: --help with exit codes, and configuration that needs only the
  * Bluejay settings (no Kafka, no registry), every problem listed with exit code 2.
  */
-class AdminCommandsTest {
+class BluejayCommandsTest {
 
   @TempDir Path dir;
 
@@ -55,7 +55,7 @@ class AdminCommandsTest {
 
   @Test
   void aConfigWithoutKafkaSettingsIsEnough() {
-    try (AdminHarness bluejay = new AdminHarness()) {
+    try (BluejayCommandHarness bluejay = new BluejayCommandHarness()) {
       bluejay.server.stubFor(
           put(urlPathEqualTo("/v1/simulation/42"))
               .willReturn(jsonAnswer(200, SimulationUpdateCommandTest.SIMULATION)));
@@ -70,21 +70,21 @@ class AdminCommandsTest {
               bluejay.bluejayOnlyConfig(dir).toString());
 
       assertThat(result.exit()).as(result.err()).isZero();
-      assertThat(bluejay.onlyRequest().getHeader("X-API-Key")).isEqualTo(AdminHarness.KEY);
+      assertThat(bluejay.onlyRequest().getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
     }
   }
 
   @Test
   void baseUrlOnTheCommandLineWinsOverTheConfigFile() {
-    try (AdminHarness bluejay = new AdminHarness()) {
+    try (BluejayCommandHarness bluejay = new BluejayCommandHarness()) {
       bluejay.server.stubFor(
           put(urlPathEqualTo("/v1/simulation/42"))
               .willReturn(jsonAnswer(200, SimulationUpdateCommandTest.SIMULATION)));
       Path config =
-          AdminHarness.write(
+          BluejayCommandHarness.write(
               dir,
               "other.properties",
-              "bluejay.base-url=https://api.getbluejay.ai\nbluejay.api-key=" + AdminHarness.KEY);
+              "bluejay.base-url=https://api.getbluejay.ai\nbluejay.api-key=" + BluejayCommandHarness.KEY);
 
       Run result =
           run(
@@ -107,18 +107,18 @@ class AdminCommandsTest {
     BridgeConfig.Bluejay settings =
         ConfigLoader.loadBluejay(
             Optional.empty(),
-            Map.of("BLUEJAY_API_KEY", AdminHarness.KEY),
+            Map.of("BLUEJAY_API_KEY", BluejayCommandHarness.KEY),
             Map.of("bluejay.base-url", "http://127.0.0.1:9"));
 
     assertThat(settings.baseUrl()).isEqualTo(URI.create("http://127.0.0.1:9"));
-    assertThat(settings.apiKey()).map(secret -> secret.reveal()).contains(AdminHarness.KEY);
+    assertThat(settings.apiKey()).map(secret -> secret.reveal()).contains(BluejayCommandHarness.KEY);
   }
 
   @Test
   void theBluejayLoaderDefaultsTheBaseUrl() {
     BridgeConfig.Bluejay settings =
         ConfigLoader.loadBluejay(
-            Optional.empty(), Map.of("BLUEJAY_API_KEY", AdminHarness.KEY), Map.of());
+            Optional.empty(), Map.of("BLUEJAY_API_KEY", BluejayCommandHarness.KEY), Map.of());
 
     assertThat(settings.baseUrl()).isEqualTo(URI.create("https://api.getbluejay.ai"));
   }
@@ -126,7 +126,7 @@ class AdminCommandsTest {
   @Test
   void theBluejayLoaderIgnoresOtherSectionsButReportsEveryBluejayProblem() {
     Path config =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir,
             "bridge.properties",
             String.join(
@@ -159,7 +159,7 @@ class AdminCommandsTest {
   @Test
   void configAndUsageProblemsAreListedTogetherWithExitTwo() {
     Path config =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir,
             "bad.properties",
             "bluejay.base-url=ftp://bluejay\nbluejay.api-key=k\nbluejay.tiemout=3");
@@ -189,7 +189,7 @@ class AdminCommandsTest {
   void noApiKeyAnywhereIsAConfigurationError() {
     assumeTrue(System.getenv("BLUEJAY_API_KEY") == null, "BLUEJAY_API_KEY is set here");
     Path config =
-        AdminHarness.write(dir, "nokey.properties", "bluejay.base-url=http://127.0.0.1:9");
+        BluejayCommandHarness.write(dir, "nokey.properties", "bluejay.base-url=http://127.0.0.1:9");
 
     Run result =
         run(
@@ -208,7 +208,7 @@ class AdminCommandsTest {
   @Test
   void anUnreachableBluejayIsARuntimeFailure() {
     Path config =
-        AdminHarness.write(
+        BluejayCommandHarness.write(
             dir, "closed.properties", "bluejay.base-url=http://127.0.0.1:9\nbluejay.api-key=k");
 
     Run result =

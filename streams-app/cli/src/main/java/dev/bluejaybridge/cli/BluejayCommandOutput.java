@@ -6,13 +6,13 @@ import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** What the admin commands print when they stop early, and the exit code that goes with it. */
-final class AdminOutput {
+/** What the Bluejay commands print when they stop early, and the exit code that goes with it. */
+final class BluejayCommandOutput {
 
-  /** The exit-code section of every admin command's --help. */
+  /** The exit-code section of every Bluejay command's --help. */
   static final String EXIT_CODES_HEADING = "%nExit codes:%n";
 
-  private AdminOutput() {}
+  private BluejayCommandOutput() {}
 
   /** Lists every usage or configuration problem on stderr; exit code 2. */
   static int problems(CommandSpec spec, List<String> problems, boolean nothingSent) {
