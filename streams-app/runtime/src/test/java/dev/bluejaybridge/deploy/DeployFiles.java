@@ -16,9 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.Assumptions;
 final class DeployFiles {
   static final YAMLMapper YAML = new YAMLMapper();
   static final ObjectMapper JSON = new ObjectMapper();
+  static final String DOCKERFILE = "docker/Dockerfile";
 
   private DeployFiles() {}
 
@@ -58,6 +63,69 @@ final class DeployFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The instructions of a Dockerfile's last stage (from its last {@code FROM} on), one string each:
+   * comments and blank lines left out, backslash continuations joined with one space.
+   */
+  static List<String> finalStageInstructions(String dockerfile) {
+    List<String> instructions = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    for (String line : dockerfile.split("\n", -1)) {
+      String trimmed = line.strip();
+      if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.isEmpty())) {
+        continue;
+      }
+      boolean continued = trimmed.endsWith("\\");
+      current
+          .append(current.isEmpty() ? "" : " ")
+          .append(continued ? trimmed.substring(0, trimmed.length() - 1).strip() : trimmed);
+      if (!continued) {
+        instructions.add(current.toString());
+        current.setLength(0);
+      }
+    }
+    if (!current.isEmpty()) {
+      instructions.add(current.toString());
+    }
+    int lastFrom = -1;
+    for (int i = 0; i < instructions.size(); i++) {
+      if (instructions.get(i).startsWith("FROM ")) {
+        lastFrom = i;
+      }
+    }
+    return List.copyOf(instructions.subList(Math.max(lastFrom, 0), instructions.size()));
+  }
+
+  /**
+   * The {@code KEY=VALUE} pairs that the last stage of {@code docker/Dockerfile} sets with one kind
+   * of instruction ({@code ENV}, {@code LABEL}, {@code ARG}), quotes removed, in order.
+   */
+  static Map<String, String> dockerfileFinalStage(String kind) {
+    Map<String, String> pairs = new LinkedHashMap<>();
+    Pattern pair = Pattern.compile("([\\w.-]+)=(?:\"([^\"]*)\"|(\\S*))");
+    for (String instruction : finalStageInstructions(read(DOCKERFILE))) {
+      if (instruction.startsWith(kind + " ")) {
+        Matcher matcher = pair.matcher(instruction.substring(kind.length() + 1));
+        while (matcher.find()) {
+          pairs.put(
+              matcher.group(1), matcher.group(2) != null ? matcher.group(2) : matcher.group(3));
+        }
+      }
+    }
+    return pairs;
+  }
+
+  /** The root pom's {@code <name>} property, e.g. {@code kafka.version}. */
+  static String pomProperty(String name) {
+    Matcher matcher =
+        Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</" + name + ">")
+            .matcher(read("pom.xml"));
+    if (!matcher.find()) {
+      throw new IllegalStateException("pom.xml has no property " + name);
+    }
+    return matcher.group(1).strip();
   }
 
   /** Every document of a (multi-document) YAML text; empty documents are left out. */

@@ -7,6 +7,7 @@ import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class DockerComposeTest {
   private static final String COMPOSE = "docker/docker-compose.yml";
-  private static final String DOCKERFILE = "docker/Dockerfile";
+  private static final String DOCKERFILE = DeployFiles.DOCKERFILE;
 
   private static JsonNode compose() {
     return DeployFiles.yaml(COMPOSE);
@@ -200,5 +201,85 @@ class DockerComposeTest {
     assertThat(dockerfile).containsPattern("(?m)^ENTRYPOINT \\[\"java\",");
     assertThat(dockerfile).contains("\"-jar\", \"/app/bluejay-bridge.jar\"]");
     assertThat(List.of(dockerfile.split("\n"))).noneMatch(line -> line.startsWith("USER root"));
+  }
+
+  /** The options of the tmpfs {@code service} mounts at {@code target}; empty when none. */
+  private static Optional<List<String>> tmpfsOptions(JsonNode service, String target) {
+    JsonNode tmpfs = service.path("tmpfs");
+    List<JsonNode> entries = new ArrayList<>();
+    if (tmpfs.isArray()) {
+      tmpfs.forEach(entries::add);
+    } else if (tmpfs.isTextual()) {
+      entries.add(tmpfs);
+    }
+    for (JsonNode entry : entries) {
+      String[] parts = entry.asText().split(":", 2);
+      if (parts[0].equals(target)) {
+        return Optional.of(parts.length == 2 ? List.of(parts[1].split(",")) : List.of());
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Test
+  void rocksDbLoadsItsLibraryFromTheStateVolumeAndTmpIsExecInComposeAndDockerRun() {
+    Map<String, String> env = DeployFiles.dockerfileFinalStage("ENV");
+    String libraryDir = env.get("ROCKSDB_SHAREDLIB_DIR");
+    JsonNode bridge = service("bridge");
+
+    // RocksDB unpacks its JNI library there, not into java.io.tmpdir: it must be a volume (volumes
+    // are mounted exec), the state volume, which RocksDB needs writable anyway
+    assertThat(libraryDir).as("ENV ROCKSDB_SHAREDLIB_DIR in %s", DOCKERFILE).isNotBlank();
+    assertThat(DeployFiles.read(DOCKERFILE)).contains("VOLUME [\"" + libraryDir + "\"]");
+    assertThat(bridgeConfig().kafka().properties().get("state.dir")).isEqualTo(libraryDir);
+    assertThat(environment(bridge)).doesNotContainKey("ROCKSDB_SHAREDLIB_DIR");
+    assertThat(mountedAt(bridge, libraryDir))
+        .as("the bridge service mounts a named volume at %s", libraryDir)
+        .hasValueSatisfying(source -> assertThat(source).doesNotStartWith("."));
+
+    // the other JNI libraries (zstd, snappy, lz4) go to java.io.tmpdir: /tmp, a tmpfs, which
+    // Docker mounts noexec unless told exec
+    assertThat(DeployFiles.read(DOCKERFILE)).contains("\"-Djava.io.tmpdir=/tmp\"");
+    assertThat(tmpfsOptions(bridge, "/tmp"))
+        .as("compose mounts a tmpfs at /tmp for the bridge")
+        .hasValueSatisfying(
+            options -> assertThat(options).contains("exec").doesNotContain("noexec"));
+
+    String readme = DeployFiles.read("docker/README.md");
+    Matcher run = Pattern.compile("(?s)docker run (.*?)bluejay-bridge:dev").matcher(readme);
+    assertThat(run.find()).as("a docker run line in docker/README.md").isTrue();
+    assertThat(run.group(1)).contains("--read-only").containsPattern("--tmpfs /tmp:\\S*\\bexec\\b");
+    assertThat(run.group(1)).doesNotContainPattern("--tmpfs /tmp(\\s|:\\S*noexec)");
+    assertThat(run.group(1)).contains(":" + libraryDir + " ");
+  }
+
+  @Test
+  void kafkaImagesAreApacheKafkaAtTheVersionOfTheKafkaClients() {
+    String clients = DeployFiles.pomProperty("kafka.version");
+
+    assertThat(clients).startsWith("4.");
+    for (String name : List.of("kafka", "topics")) {
+      assertThat(service(name).path("image").asText())
+          .as("image of service %s", name)
+          .isEqualTo("apache/kafka:" + clients);
+    }
+  }
+
+  @Test
+  void imageCarriesTheOciLabelsStampedFromBuildArgs() {
+    Map<String, String> labels = DeployFiles.dockerfileFinalStage("LABEL");
+    Map<String, String> args = DeployFiles.dockerfileFinalStage("ARG");
+
+    assertThat(labels)
+        .containsEntry("org.opencontainers.image.title", "bluejay-bridge")
+        .containsEntry("org.opencontainers.image.licenses", "Apache-2.0")
+        .containsEntry("org.opencontainers.image.version", "${VERSION}")
+        .containsEntry("org.opencontainers.image.revision", "${REVISION}")
+        .containsEntry("org.opencontainers.image.source", "${SOURCE}");
+    assertThat(labels.get("org.opencontainers.image.description")).contains("Bluejay");
+    // an ARG declared before FROM is not visible in the stage: the label would stay empty
+    assertThat(args).containsKeys("VERSION", "REVISION", "SOURCE");
+    assertThat(args.get("VERSION")).isNotBlank();
+    assertThat(args.get("REVISION")).isNotBlank();
   }
 }

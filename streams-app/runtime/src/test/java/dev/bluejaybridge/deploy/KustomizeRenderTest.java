@@ -155,12 +155,33 @@ class KustomizeRenderTest {
     assertThat(container.path("capabilities").has("add")).isFalse();
     assertThat(container.path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
     assertThat(container.path("privileged").asBoolean(false)).isFalse();
-    // RocksDB unpacks its JNI library into java.io.tmpdir: /tmp must be writable
+    // JNI libraries (zstd, snappy, lz4) are unpacked into java.io.tmpdir: /tmp must be writable
+    // and exec, which an emptyDir is
     assertThat(volume(volumeMountedAt("/tmp")).has("emptyDir")).isTrue();
     assertThat(podSpec().path("automountServiceAccountToken").asBoolean(true)).isFalse();
     assertThat(podSpec().path("enableServiceLinks").asBoolean(true))
         .as("service links would inject BRIDGE_* variables the app rejects")
         .isFalse();
+  }
+
+  @Test
+  void rocksDbUnpacksItsLibraryOntoTheStateVolume() throws IOException {
+    String libraryDir = DeployFiles.dockerfileFinalStage("ENV").get("ROCKSDB_SHAREDLIB_DIR");
+    for (JsonNode variable : container().path("env")) {
+      if (variable.path("name").asText().equals("ROCKSDB_SHAREDLIB_DIR")) {
+        libraryDir = variable.path("value").asText();
+      }
+    }
+
+    // not on the read-only root (RocksDB could not write it) nor a tmpfs: on the state claim
+    assertThat(libraryDir).as("ROCKSDB_SHAREDLIB_DIR of the image or the container").isNotBlank();
+    assertThat(libraryDir).isEqualTo(bridgeProperties().getProperty("kafka.state.dir"));
+    String claim = volumeMountedAt(libraryDir);
+    assertThat(
+            StreamSupport.stream(
+                    statefulSet().path("spec").path("volumeClaimTemplates").spliterator(), false)
+                .map(c -> c.path("metadata").path("name").asText()))
+        .contains(claim);
   }
 
   @Test
@@ -427,6 +448,11 @@ class KustomizeRenderTest {
     Map<String, JsonNode> byTopic = new HashMap<>();
     for (JsonNode topic : all(rendered, "KafkaTopic")) {
       byTopic.put(topic.path("spec").path("topicName").asText(), topic);
+      // Strimzi 1.0 serves only kafka.strimzi.io/v1; its KafkaTopic spec has these fields
+      assertThat(topic.path("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1");
+      assertThat(topic.path("spec").fieldNames())
+          .toIterable()
+          .isSubsetOf("topicName", "partitions", "replicas", "config");
       assertThat(topic.path("metadata").path("labels").has("strimzi.io/cluster")).isTrue();
       assertThat(topic.path("metadata").path("namespace").asText())
           .as("KafkaTopics stay in the Topic Operator's namespace")
@@ -455,6 +481,20 @@ class KustomizeRenderTest {
                 .path("max.message.bytes")
                 .asLong())
         .isGreaterThanOrEqualTo(15L * 1024 * 1024);
+  }
+
+  @Test
+  void everyStrimziResourceIsOnTheV1Api() {
+    List<JsonNode> strimzi =
+        rendered.stream()
+            .filter(d -> d.path("apiVersion").asText().startsWith("kafka.strimzi.io/"))
+            .toList();
+
+    assertThat(strimzi).isNotEmpty();
+    assertThat(strimzi)
+        .extracting(d -> d.path("apiVersion").asText())
+        .as("v1beta2, v1beta1 and v1alpha1 are gone in Strimzi 1.0")
+        .containsOnly("kafka.strimzi.io/v1");
   }
 
   @Test
