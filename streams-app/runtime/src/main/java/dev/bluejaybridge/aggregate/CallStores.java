@@ -27,7 +27,7 @@ import org.apache.kafka.streams.state.Stores;
  * State values use Avro's single-object encoding (schema fingerprint + binary), so a later version
  * of the app can tell which schema wrote them.
  */
-public final class CallStores {
+final class CallStores {
   public static final String CALLS = "call-state";
   public static final String PARTS = "call-parts";
   public static final String TIMERS = "call-timers";

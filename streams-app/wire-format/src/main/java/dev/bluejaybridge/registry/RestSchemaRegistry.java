@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * RegistryUnavailableException} lists them all. No caching here: wrap in {@link
  * CachingSchemaRegistry}. Only Avro schemas without references are supported.
  */
-public final class RestSchemaRegistry implements SchemaRegistry {
+final class RestSchemaRegistry implements SchemaRegistry {
 
   private static final Logger LOGGER = LoggerFactory.getLogger(RestSchemaRegistry.class);
   private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@]*@");
