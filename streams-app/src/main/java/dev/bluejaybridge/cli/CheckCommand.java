@@ -5,7 +5,6 @@ import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.bluejay.RejectedException;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
-import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.delivery.ApiKeySource;
 import dev.bluejaybridge.pipeline.TopicLayout;
 import dev.bluejaybridge.registry.RegistryException;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -52,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+    BridgeConfig settings = Main.of(spec).settings(config);
     ApiKeySource keys;
     try {
       keys = ApiKeySource.from(settings.bluejay(), Clock.systemUTC());
