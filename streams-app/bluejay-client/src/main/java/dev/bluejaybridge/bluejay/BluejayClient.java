@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Bluejay API client: update-log, update-simulation-result and retrieve-simulation-result for
  * the pipeline; update-simulation, queue-simulation-run, get-simulation-runs and the workflow
- * (scenario) update for the Bluejay commands. On Feign with pooled HTTP/1.1 connections (built by the
- * caller). java.net.http.HttpClient}).
+ * (scenario) update for the Bluejay commands. On Feign with pooled HTTP/1.1 connections (built by
+ * the caller). java.net.http.HttpClient}).
  *
  * <p>Calls are synchronous and thread-safe; the caller runs them on its own executor. A 2xx answer
  * returns; anything else throws a {@link BluejayException} (retryable, auth or rejected), decided

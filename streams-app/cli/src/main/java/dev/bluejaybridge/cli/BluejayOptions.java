@@ -33,7 +33,8 @@ final class BluejayOptions {
       names = "--base-url",
       paramLabel = "URL",
       description =
-          "Bluejay API base URL, over bluejay.base-url (default https://api.getbluejay.ai).")
+          "Bluejay API base URL, over bluejay.base-url (default"
+              + " ${bundle:bluejay.base-url.default}).")
   String baseUrl;
 
   @Option(

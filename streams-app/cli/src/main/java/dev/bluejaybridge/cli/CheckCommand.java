@@ -8,7 +8,6 @@ import dev.bluejaybridge.bluejay.RejectedException;
 import dev.bluejaybridge.bluejay.RetryableException;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
-import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.delivery.ApiKeySource;
 import dev.bluejaybridge.http.HttpUrls;
 import dev.bluejaybridge.pipeline.TopicLayout;
@@ -27,7 +26,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -87,7 +85,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+    BridgeConfig settings = Main.of(spec).settings(config);
     ApiKeySource keys;
     try {
       keys = ApiKeySource.from(settings.bluejay(), Clock.systemUTC());

@@ -7,7 +7,6 @@ import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
-import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.delivery.ApiKeySource;
 import dev.bluejaybridge.delivery.Backoff;
 import dev.bluejaybridge.delivery.RateShare;
@@ -75,8 +74,11 @@ final class DlqCommand {
         description = "At most N records (default ${DEFAULT-VALUE}).")
     int limit;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     BridgeConfig settings() {
-      return ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+      return Main.of(mixee).settings(config);
     }
 
     DeadLetters.Filter filter() {

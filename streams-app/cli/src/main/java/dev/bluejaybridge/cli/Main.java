@@ -1,8 +1,17 @@
 package dev.bluejaybridge.cli;
 
+import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
+import dev.bluejaybridge.config.ConfigKeys;
+import dev.bluejaybridge.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,24 +35,35 @@ import picocli.CommandLine.Option;
 public final class Main {
   static final int CONFIG_ERROR = 2;
   static final int RUNTIME_FAILURE = 1;
-  static final String LOG_FORMAT_PROPERTY = "bridge.log.format";
+  private static final Logger LOGGER = LoggerFactory.getLogger(Main.class);
+
+  private final Map<String, String> env;
+  private BridgeConfig.Log.Format logFormat;
+
+  private Main(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
 
   @Option(
       names = "--log-format",
       paramLabel = "FORMAT",
       description =
-          "Log format: text (default) or json (one JSON object per line). Also BRIDGE_LOG_FORMAT.",
+          "Log format: text or json (one JSON object per line); default ${bundle:log.format.default}."
+              + " Over log.format and ${bundle:log.format.env}.",
       scope = CommandLine.ScopeType.INHERIT)
   void setLogFormat(String format) {
-    if (!format.equals("text") && !format.equals("json")) {
+    try {
+      logFormat = ConfigKeys.LOG_FORMAT.parse(format);
+    } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this), "--log-format must be text or json, not '" + format + "'");
+          new CommandLine(this), "--log-format: " + e.getMessage());
     }
   }
 
   public static void main(String[] args) {
-    // Before anything logs: logback reads the format once, when it starts.
-    System.setProperty(LOG_FORMAT_PROPERTY, logFormat(args, System.getenv("BRIDGE_LOG_FORMAT")));
+    // Before anything logs: the first lines are in the right format too.
+    System.setProperty(
+        LogFormatFilter.SELECTED, logFormat(args, System.getenv(ConfigKeys.LOG_FORMAT.envName())));
     System.exit(execute(args));
   }
 
@@ -56,24 +76,34 @@ public final class Main {
         return args[i].substring("--log-format=".length());
       }
     }
-    return env == null || env.isBlank() ? "text" : env.trim();
+    return env == null || env.isBlank()
+        ? ConfigKeys.LOG_FORMAT.defaultText().orElseThrow()
+        : env.trim();
   }
 
   /** Runs a command line and returns its exit code (tests call this; only {@link #main} exits). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    return commandLine(System.getenv()).execute(args);
   }
 
   /** As {@link #execute(String...)}, writing to the given streams (tests). */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-    CommandLine commandLine = commandLine();
+    return execute(System.getenv(), out, err, args);
+  }
+
+  /** As {@link #execute(String...)}, with {@code env} as the environment (tests). */
+  static int execute(
+      Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine commandLine = commandLine(env);
     commandLine.setOut(out);
     commandLine.setErr(err);
     return commandLine.execute(args);
   }
 
-  static CommandLine commandLine() {
-    CommandLine commandLine = new CommandLine(new Main());
+  static CommandLine commandLine(Map<String, String> env) {
+    CommandLine commandLine = new CommandLine(new Main(env));
+    // The help texts' ${bundle:KEY.default} and ${bundle:KEY.env} come from the key definitions.
+    commandLine.setResourceBundle(new ConfigDefaults());
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {
           if (exception instanceof ConfigException config) {
@@ -85,6 +115,30 @@ public final class Main {
         });
     commandLine.setExitCodeExceptionMapper(exception -> CONFIG_ERROR);
     return commandLine;
+  }
+
+  /** The root command of the command line {@code spec} belongs to. */
+  static Main of(CommandSpec spec) {
+    return (Main) spec.root().userObject();
+  }
+
+  /** The environment the commands read. */
+  Map<String, String> env() {
+    return env;
+  }
+
+  /**
+   * Loads and validates the configuration ({@code file}, then the environment), and switches the
+   * logs to its format unless {@code --log-format} chose one.
+   *
+   * @throws ConfigException listing every problem
+   */
+  BridgeConfig settings(Path file) {
+    BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(file), env);
+    String format = (logFormat != null ? logFormat : settings.log().format()).configName();
+    LogFormatFilter.select(format);
+    LOGGER.info("configuration loaded file={} log_format={}", file == null ? "none" : file, format);
+    return settings;
   }
 
   /** The project version and the git commit the jar was built from (version.properties). */

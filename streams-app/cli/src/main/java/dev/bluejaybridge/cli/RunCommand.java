@@ -2,7 +2,6 @@ package dev.bluejaybridge.cli;
 
 import dev.bluejaybridge.app.BridgeApp;
 import dev.bluejaybridge.config.BridgeConfig;
-import dev.bluejaybridge.config.ConfigLoader;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -12,14 +11,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -37,6 +37,8 @@ final class RunCommand implements Callable<Integer> {
   private static final Logger LOGGER = LoggerFactory.getLogger(RunCommand.class);
   private static final int RUNTIME_FAILURE_ON_HALT = 130;
 
+  @Spec CommandSpec spec;
+
   @Option(
       names = {"-c", "--config"},
       paramLabel = "FILE",
@@ -46,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    BridgeConfig settings = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+    BridgeConfig settings = Main.of(spec).settings(config);
     AtomicReference<BridgeApp> running = new AtomicReference<>();
     AtomicBoolean stopping = new AtomicBoolean();
     // SIGTERM/SIGINT: stop taking work, drain requests in flight, close Kafka Streams cleanly.

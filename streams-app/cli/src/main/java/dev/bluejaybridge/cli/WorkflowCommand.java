@@ -170,7 +170,8 @@ final class WorkflowCommand {
         out.flush();
         return 0;
       } catch (BluejayException e) {
-        return BluejayCommandOutput.failure(spec, e, (scenario ? "scenario " : "workflow ") + workflow);
+        return BluejayCommandOutput.failure(
+            spec, e, (scenario ? "scenario " : "workflow ") + workflow);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.bluejaybridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bluejaybridge.config.ConfigKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -58,6 +59,40 @@ class MainTest {
   void everyCommandHasHelp(String command) {
     assertThat(run(command, "--help")).isZero();
     assertThat(out.toString()).contains("Usage:").contains("--config");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"run", "check"})
+  void aTypoInAKafkaKeyIsAConfigurationErrorNamingTheNearestKey(String command) throws IOException {
+    Path file = dir.resolve("typo.properties");
+    Files.writeString(
+        file,
+        "kafka.bootstrap.servers=k:9092\nschema.registry.url=mock://x\n"
+            + "bluejay.api-key=bj-secret-value-2\nkafka.num.standby.replica=1\n");
+
+    assertThat(run(command, "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("1 configuration problem")
+        .contains("kafka.num.standby.replica: ")
+        .contains("did you mean kafka.num.standby.replicas?")
+        .doesNotContain("bj-secret-value-2");
+  }
+
+  @Test
+  void helpShowsTheDefaultsOfTheKeyDefinitions() {
+    String baseUrl = ConfigKeys.BLUEJAY_BASE_URL.defaultText().orElseThrow();
+
+    assertThat(run("demo", "--help")).isZero();
+    assertThat(run("simulation", "update", "--help")).isZero();
+    assertThat(run("run", "--help")).isZero();
+
+    assertThat(out.toString())
+        .contains("BRIDGE_BLUEJAY_BASE_URL, else " + baseUrl)
+        .contains(
+            "at " + ConfigKeys.DELIVERY_RATE_LIMIT_PER_MINUTE.defaultText().orElseThrow() + " ")
+        .contains("(default " + baseUrl + ")")
+        .contains("default " + ConfigKeys.LOG_FORMAT.defaultText().orElseThrow() + ". Over")
+        .doesNotContain("${bundle:");
   }
 
   @Test

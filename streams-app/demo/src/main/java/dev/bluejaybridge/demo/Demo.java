@@ -2,6 +2,7 @@ package dev.bluejaybridge.demo;
 
 import dev.bluejaybridge.app.BridgeApp;
 import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigKeys;
 import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.config.Durations;
 import dev.bluejaybridge.registry.SchemaRegistries;
@@ -318,7 +319,8 @@ public final class Demo {
             .orElseGet(
                 () ->
                     env.getOrDefault(
-                        ConfigLoader.envName("bluejay.base-url"), "https://api.getbluejay.ai"));
+                        ConfigKeys.BLUEJAY_BASE_URL.envName(),
+                        ConfigKeys.BLUEJAY_BASE_URL.defaultText().orElseThrow()));
 
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -554,8 +556,11 @@ public final class Demo {
     out.println(
         "!!   "
             + env.getOrDefault(
-                ConfigLoader.envName("bluejay.base-url"), "https://api.getbluejay.ai")
-            + ", at the contract's rate limit of 100 requests/min.");
+                ConfigKeys.BLUEJAY_BASE_URL.envName(),
+                ConfigKeys.BLUEJAY_BASE_URL.defaultText().orElseThrow())
+            + ", at the default rate limit of "
+            + ConfigKeys.DELIVERY_RATE_LIMIT_PER_MINUTE.defaultText().orElseThrow()
+            + " requests/min.");
     out.println("!! Only production calls are generated (PUT /v1/update-log/{call_id}): simulated");
     out.println("!! calls would need simulation result ids that exist in your Bluejay account.");
     out.println("!! Bluejay may refuse synthetic call ids (e.g. 404); refused calls are");

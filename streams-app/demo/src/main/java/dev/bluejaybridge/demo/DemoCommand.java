@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
           + " every request body to a folder.",
       "",
       "If BLUEJAY_API_KEY is set, calls go to the REAL Bluejay API instead"
-          + " (BRIDGE_BLUEJAY_BASE_URL, else https://api.getbluejay.ai) at 100 requests/min,"
+          + " (${bundle:bluejay.base-url.env}, else ${bundle:bluejay.base-url.default}) at"
+          + " ${bundle:delivery.rate-limit-per-minute.default} requests/min,"
           + " and only production calls are generated.",
       "",
       "It prints a progress line every second and a summary once every call is delivered or"

@@ -5,13 +5,15 @@ import dev.bluejaybridge.http.Truststores;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
 /**
- * The whole configuration of bluejay-bridge (CONTRACT.md §2), as a tree of records with defaults.
- * Built once by {@link ConfigLoader}, which validates every key and reports all problems together.
+ * The whole configuration of bluejay-bridge, as a tree of records; its keys and defaults are
+ * defined in {@link ConfigKeys}. Built once by {@link ConfigLoader}, which validates every key and
+ * reports all problems together.
  */
 public record BridgeConfig(
     Kafka kafka,
@@ -22,7 +24,8 @@ public record BridgeConfig(
     Delivery delivery,
     Admin admin,
     Webhooks webhooks,
-    RocksDb rocksDb) {
+    RocksDb rocksDb,
+    Log log) {
 
   /** Every {@code kafka.X} key, handed to Kafka Streams as {@code X}, with our defaults applied. */
   public record Kafka(Map<String, String> properties) {
@@ -69,17 +72,18 @@ public record BridgeConfig(
       int maxRecords,
       int maxRecordBytes) {
 
-    /** The default of {@code call.max-record-bytes}: 1 MiB, the broker's default record size. */
-    public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+    /** The default of {@code call.max-record-bytes}. */
+    public static final int DEFAULT_MAX_RECORD_BYTES =
+        ConfigKeys.CALL_MAX_RECORD_BYTES.defaultValue();
 
-    /** The defaults of CONTRACT.md §2. */
+    /** The defaults of the {@code call.*} keys ({@link ConfigKeys}). */
     public static Calls defaults() {
       return new Calls(
-          Duration.ofSeconds(30),
-          Duration.ofSeconds(5),
-          Duration.ofHours(4),
-          Duration.ofHours(1),
-          10_000,
+          ConfigKeys.CALL_INACTIVITY_GAP.defaultValue(),
+          ConfigKeys.CALL_END_GRACE.defaultValue(),
+          ConfigKeys.CALL_MAX_DURATION.defaultValue(),
+          ConfigKeys.CALL_LATE_RETENTION.defaultValue(),
+          ConfigKeys.CALL_MAX_RECORDS.defaultValue(),
           DEFAULT_MAX_RECORD_BYTES);
     }
   }
@@ -139,12 +143,28 @@ public record BridgeConfig(
   public record RocksDb(long memoryBytes, long memtableMemoryBytes) {
 
     /**
-     * The defaults of the config file: 256 MiB in all, 128 MiB of it for memtables. (Measured,
-     * bench P1: with 64 MiB and 16 MiB the memtables of a task's five stores were flushed so often
-     * that the pipeline ran at 2 800 records/s instead of 6 500.)
+     * The defaults of the {@code rocksdb.*} keys ({@link ConfigKeys}): 256 MiB in all, 128 MiB of
+     * it for memtables. (Measured, bench P1: with 64 MiB and 16 MiB the memtables of a task's five
+     * stores were flushed so often that the pipeline ran at 2 800 records/s instead of 6 500.)
      */
     public static RocksDb defaults() {
-      return new RocksDb(256L << 20, 128L << 20);
+      return new RocksDb(
+          ConfigKeys.ROCKSDB_MEMORY.defaultValue(),
+          ConfigKeys.ROCKSDB_MEMTABLE_MEMORY.defaultValue());
+    }
+  }
+
+  /** How the process logs ({@code log.format}); {@code --log-format} wins over it. */
+  public record Log(Format format) {
+    /** Plain text lines, or one JSON object per line. */
+    public enum Format {
+      TEXT,
+      JSON;
+
+      /** The name the config file, the environment and {@code --log-format} use. */
+      public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+      }
     }
   }
 }

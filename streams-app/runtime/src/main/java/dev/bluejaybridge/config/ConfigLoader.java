@@ -4,14 +4,10 @@ import dev.bluejaybridge.http.Secret;
 import dev.bluejaybridge.http.Truststores;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,65 +15,25 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * Reads the configuration: a properties file, then environment variables over it ({@code BRIDGE_} +
  * the key upper-cased with {@code .} and {@code -} as {@code _}; {@code BLUEJAY_API_KEY} too), then
- * validates every key, collecting all problems into one {@link ConfigException}.
+ * validates every key against its definition in {@link ConfigKeys} ({@code kafka.*} keys against
+ * Kafka's own), collecting all problems into one {@link ConfigException}.
  */
 public final class ConfigLoader {
-  static final String ENV_PREFIX = "BRIDGE_";
-  static final String API_KEY_ENV = "BLUEJAY_API_KEY";
-
-  /** Every key that is not {@code kafka.*}, with its default ({@code null}: no default). */
-  static final Map<String, String> DEFAULTS = defaults();
-
-  /** Below this RocksDB would hardly cache anything; mostly a forgotten unit. */
-  static final long MIN_ROCKSDB_MEMORY = 1L << 20;
-
   private static final Set<String> SECRET_WORDS = Set.of("password", "secret", "api-key", "jaas");
 
   private final List<String> problems = new ArrayList<>();
   private final Map<String, String> values;
 
-  private ConfigLoader(Map<String, String> values) {
-    this.values = values;
-  }
+  /** Keys set by an environment variable, with its name, for the messages. */
+  private final Map<String, String> fromEnv;
 
-  private static Map<String, String> defaults() {
-    Map<String, String> d = new LinkedHashMap<>();
-    d.put("schema.registry.url", null);
-    d.put("schema.registry.basic-auth", null);
-    d.put("topics.tool-calls", "calls.tool-calls");
-    d.put("topics.events", "calls.events");
-    d.put("topics.transcripts", "calls.transcripts");
-    d.put("topics.input-dlq", "calls.input-dlq");
-    d.put("topics.delivery-dlq", "calls.delivery-dlq");
-    d.put("topics.delivery-receipts", "calls.delivery-receipts");
-    d.put("topics.webhook-events", "bluejay.webhook-events");
-    d.put("call.inactivity-gap", "30s");
-    d.put("call.end-grace", "5s");
-    d.put("call.max-duration", "4h");
-    d.put("call.late-retention", "1h");
-    d.put("call.max-records", "10000");
-    d.put("call.max-record-bytes", Sizes.format(BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES));
-    d.put("bluejay.base-url", "https://api.getbluejay.ai");
-    d.put("bluejay.api-key", null);
-    d.put("bluejay.api-key-file", null);
-    d.put("bluejay.reevaluate", "true");
-    d.put("bluejay.truststore", null);
-    d.put("bluejay.truststore-password", null);
-    d.put("delivery.rate-limit-per-minute", "100");
-    d.put("delivery.max-in-flight", "16");
-    d.put("delivery.max-attempts", "8");
-    d.put("delivery.request-timeout", "10s");
-    d.put("admin.port", "8080");
-    d.put("webhooks.signing-secret", null);
-    d.put("webhooks.signing-secret-file", null);
-    d.put("rocksdb.memory", "256MiB");
-    d.put("rocksdb.memtable-memory", "128MiB");
-    return java.util.Collections.unmodifiableMap(d);
+  private ConfigLoader(Map<String, String> values, Map<String, String> fromEnv) {
+    this.values = values;
+    this.fromEnv = fromEnv;
   }
 
   /**
@@ -89,8 +45,9 @@ public final class ConfigLoader {
     List<String> problems = new ArrayList<>();
     Map<String, String> raw = new TreeMap<>();
     file.ifPresent(path -> raw.putAll(readFile(path, problems)));
-    raw.putAll(fromEnvironment(env, problems));
-    return parse(raw, problems);
+    Map<String, String> origins = new TreeMap<>();
+    raw.putAll(fromEnvironment(env, problems, origins));
+    return parse(raw, origins, problems);
   }
 
   /**
@@ -106,9 +63,11 @@ public final class ConfigLoader {
     List<String> problems = new ArrayList<>();
     Map<String, String> raw = new TreeMap<>();
     file.ifPresent(path -> raw.putAll(readFile(path, problems)));
-    raw.putAll(fromEnvironment(env, problems));
+    Map<String, String> origins = new TreeMap<>();
+    raw.putAll(fromEnvironment(env, problems, origins));
     raw.putAll(overrides);
-    ConfigLoader loader = new ConfigLoader(raw);
+    overrides.keySet().forEach(origins::remove);
+    ConfigLoader loader = new ConfigLoader(raw, origins);
     loader.problems.addAll(problems);
     loader.unknownKeys();
     BridgeConfig.Bluejay bluejay = loader.bluejay();
@@ -120,11 +79,12 @@ public final class ConfigLoader {
 
   /** Validates already-merged key/value pairs (tests, the embedded demo). */
   public static BridgeConfig parse(Map<String, String> raw) {
-    return parse(new TreeMap<>(raw), new ArrayList<>());
+    return parse(new TreeMap<>(raw), Map.of(), new ArrayList<>());
   }
 
-  private static BridgeConfig parse(Map<String, String> raw, List<String> earlier) {
-    ConfigLoader loader = new ConfigLoader(raw);
+  private static BridgeConfig parse(
+      Map<String, String> raw, Map<String, String> origins, List<String> earlier) {
+    ConfigLoader loader = new ConfigLoader(raw, origins);
     loader.problems.addAll(earlier);
     BridgeConfig config = loader.build();
     if (!loader.problems.isEmpty()) {
@@ -147,37 +107,43 @@ public final class ConfigLoader {
   }
 
   /**
-   * Maps {@code BRIDGE_*} variables onto keys; {@code BRIDGE_KAFKA_A_B} becomes {@code kafka.a.b}.
+   * Maps environment variables onto keys: each key's own ({@link ConfigKey#envNames()}), and {@code
+   * BRIDGE_KAFKA_*} onto {@code kafka.*} ({@code BRIDGE_KAFKA_A_B} becomes {@code kafka.a.b}, or
+   * the Kafka config of that form, e.g. {@code kafka.rack.aware.assignment.non_overlap_cost}). Any
+   * other {@code BRIDGE_*} variable is a problem.
+   *
+   * @param origins filled with each key that a variable set, and the variable's name
    */
-  static Map<String, String> fromEnvironment(Map<String, String> env, List<String> problems) {
-    Map<String, String> byEnvName = new TreeMap<>();
-    DEFAULTS.keySet().forEach(key -> byEnvName.put(envName(key), key));
+  static Map<String, String> fromEnvironment(
+      Map<String, String> env, List<String> problems, Map<String, String> origins) {
+    Map<String, ConfigKey<?>> byEnvName = ConfigKeys.byEnvName();
+    String kafkaPrefix = ConfigKey.envName(KafkaKeys.PREFIX);
     Map<String, String> result = new TreeMap<>();
-    env.forEach(
-        (name, value) -> {
-          if (name.equals(API_KEY_ENV)) {
-            result.put("bluejay.api-key", value);
-          } else if (name.startsWith(ENV_PREFIX + "KAFKA_")) {
-            String kafkaKey =
-                name.substring((ENV_PREFIX + "KAFKA_").length())
-                    .toLowerCase(Locale.ROOT)
-                    .replace('_', '.');
-            result.put("kafka." + kafkaKey, value);
-          } else if (name.startsWith(ENV_PREFIX)) {
-            String key = byEnvName.get(name);
-            if (key == null) {
-              problems.add("unknown environment variable " + name + " (no such setting)");
-            } else {
-              result.put(key, value);
-            }
-          }
-        });
+    // Sorted, so that of two variables for one key the same one wins every time.
+    new TreeMap<>(env)
+        .forEach(
+            (name, value) -> {
+              ConfigKey<?> key = byEnvName.get(name);
+              String target = null;
+              if (key != null) {
+                target = key.name();
+              } else if (name.startsWith(kafkaPrefix)) {
+                target = KafkaKeys.PREFIX + KafkaKeys.fromEnv(name.substring(kafkaPrefix.length()));
+              } else if (name.startsWith(ConfigKey.ENV_PREFIX)) {
+                problems.add(
+                    "unknown environment variable "
+                        + name
+                        + " (no such setting)"
+                        + Nearest.of(name, byEnvName.keySet())
+                            .map(nearest -> "; did you mean " + nearest + "?")
+                            .orElse(""));
+              }
+              if (target != null) {
+                result.put(target, value);
+                origins.put(target, name);
+              }
+            });
     return result;
-  }
-
-  /** The environment variable that overrides a key. */
-  public static String envName(String key) {
-    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   private BridgeConfig build() {
@@ -185,84 +151,117 @@ public final class ConfigLoader {
     BridgeConfig.Kafka kafka = kafka();
     BridgeConfig.Registry registry =
         new BridgeConfig.Registry(
-            required("schema.registry.url"),
-            optional("schema.registry.basic-auth").map(Secret::of));
-    registry
-        .basicAuth()
-        .ifPresent(
-            auth -> {
-              if (!auth.reveal().contains(":")) {
-                problems.add("schema.registry.basic-auth: must be user:password");
-              }
-            });
+            get(ConfigKeys.SCHEMA_REGISTRY_URL), find(ConfigKeys.SCHEMA_REGISTRY_BASIC_AUTH));
     BridgeConfig.Topics topics =
         new BridgeConfig.Topics(
-            topic("topics.tool-calls"),
-            topic("topics.events"),
-            topic("topics.transcripts"),
-            topic("topics.input-dlq"),
-            topic("topics.delivery-dlq"),
-            optional("topics.delivery-receipts"),
-            topic("topics.webhook-events"));
+            get(ConfigKeys.TOPICS_TOOL_CALLS),
+            get(ConfigKeys.TOPICS_EVENTS),
+            get(ConfigKeys.TOPICS_TRANSCRIPTS),
+            get(ConfigKeys.TOPICS_INPUT_DLQ),
+            get(ConfigKeys.TOPICS_DELIVERY_DLQ),
+            find(ConfigKeys.TOPICS_DELIVERY_RECEIPTS),
+            get(ConfigKeys.TOPICS_WEBHOOK_EVENTS));
     BridgeConfig.Calls calls =
         new BridgeConfig.Calls(
-            duration("call.inactivity-gap"),
-            duration("call.end-grace"),
-            duration("call.max-duration"),
-            duration("call.late-retention"),
-            integer("call.max-records", 1, Integer.MAX_VALUE),
-            (int) Math.min(size("call.max-record-bytes", 1024), Integer.MAX_VALUE));
+            get(ConfigKeys.CALL_INACTIVITY_GAP),
+            get(ConfigKeys.CALL_END_GRACE),
+            get(ConfigKeys.CALL_MAX_DURATION),
+            get(ConfigKeys.CALL_LATE_RETENTION),
+            get(ConfigKeys.CALL_MAX_RECORDS),
+            get(ConfigKeys.CALL_MAX_RECORD_BYTES));
     BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
-            integer("delivery.rate-limit-per-minute", 1, 1_000_000),
-            integer("delivery.max-in-flight", 1, 10_000),
-            integer("delivery.max-attempts", 1, 1_000),
-            duration("delivery.request-timeout"));
-    BridgeConfig.Admin admin = new BridgeConfig.Admin(integer("admin.port", 0, 65_535));
+            get(ConfigKeys.DELIVERY_RATE_LIMIT_PER_MINUTE),
+            get(ConfigKeys.DELIVERY_MAX_IN_FLIGHT),
+            get(ConfigKeys.DELIVERY_MAX_ATTEMPTS),
+            get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT));
+    BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
     BridgeConfig.Webhooks webhooks =
         new BridgeConfig.Webhooks(
-            optional("webhooks.signing-secret").map(Secret::of),
-            optional("webhooks.signing-secret-file").map(Path::of));
+            find(ConfigKeys.WEBHOOKS_SIGNING_SECRET),
+            find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE));
     BridgeConfig.RocksDb rocksDb = rocksDb();
+    BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
-        kafka, registry, topics, calls, bluejay, delivery, admin, webhooks, rocksDb);
+        kafka, registry, topics, calls, bluejay, delivery, admin, webhooks, rocksDb, log);
   }
 
   private BridgeConfig.RocksDb rocksDb() {
     int problemsBefore = problems.size();
-    long memory = size("rocksdb.memory", MIN_ROCKSDB_MEMORY);
-    long memtableMemory = size("rocksdb.memtable-memory", MIN_ROCKSDB_MEMORY);
+    long memory = get(ConfigKeys.ROCKSDB_MEMORY);
+    long memtableMemory = get(ConfigKeys.ROCKSDB_MEMTABLE_MEMORY);
     // Compared only when both are valid, so that one bad value is not reported twice.
     if (problems.size() == problemsBefore && memtableMemory >= memory) {
       problems.add(
-          "rocksdb.memtable-memory: "
+          ConfigKeys.ROCKSDB_MEMTABLE_MEMORY.name()
+              + ": "
               + Sizes.format(memtableMemory)
-              + " must be less than rocksdb.memory ("
+              + " must be less than "
+              + ConfigKeys.ROCKSDB_MEMORY.name()
+              + " ("
               + Sizes.format(memory)
               + "), of which it is a part");
     }
     return new BridgeConfig.RocksDb(memory, memtableMemory);
   }
 
+  /** Keys defined neither in {@link ConfigKeys} nor, for {@code kafka.*}, by Kafka. */
   private void unknownKeys() {
     for (String key : values.keySet()) {
-      if (!key.startsWith("kafka.") && !DEFAULTS.containsKey(key)) {
-        problems.add("unknown key '" + key + "'");
+      if (ConfigKeys.byName(key) != null) {
+        continue;
+      }
+      if (key.startsWith(KafkaKeys.PREFIX)) {
+        if (!KafkaKeys.known(key.substring(KafkaKeys.PREFIX.length()))) {
+          problems.add(unknownKafkaKey(key, origin(key)));
+        }
+      } else {
+        problems.add(
+            "unknown key '"
+                + key
+                + "'"
+                + origin(key)
+                + Nearest.of(key, ConfigKeys.all().stream().map(ConfigKey::name).toList())
+                    .map(nearest -> "; did you mean " + nearest + "?")
+                    .orElse(""));
       }
     }
   }
 
+  /** The problem of a {@code kafka.*} key Kafka does not define, naming the nearest it does. */
+  static String unknownKafkaKey(String key, String origin) {
+    return key
+        + origin
+        + ": not a Kafka Streams, producer, consumer, admin or topic config; did you mean "
+        + KafkaKeys.PREFIX
+        + KafkaKeys.nearest(key.substring(KafkaKeys.PREFIX.length()))
+        + "?";
+  }
+
+  private String origin(String key) {
+    String env = fromEnv.get(key);
+    return env == null ? "" : " (from " + env + ")";
+  }
+
   private BridgeConfig.Bluejay bluejay() {
-    Optional<Secret> apiKey = optional("bluejay.api-key").map(Secret::of);
-    Optional<Path> apiKeyFile = optional("bluejay.api-key-file").map(Path::of);
+    Optional<Secret> apiKey = find(ConfigKeys.BLUEJAY_API_KEY);
+    Optional<Path> apiKeyFile = find(ConfigKeys.BLUEJAY_API_KEY_FILE);
     if (apiKey.isPresent() && apiKeyFile.isPresent()) {
-      problems.add("bluejay.api-key and bluejay.api-key-file are both set: give only one");
+      problems.add(
+          ConfigKeys.BLUEJAY_API_KEY.name()
+              + " and "
+              + ConfigKeys.BLUEJAY_API_KEY_FILE.name()
+              + " are both set: give only one");
     }
-    Optional<Path> truststore = optional("bluejay.truststore").map(Path::of);
-    Optional<Secret> truststorePassword = optional("bluejay.truststore-password").map(Secret::of);
+    Optional<Path> truststore = find(ConfigKeys.BLUEJAY_TRUSTSTORE);
+    Optional<Secret> truststorePassword = find(ConfigKeys.BLUEJAY_TRUSTSTORE_PASSWORD);
     if (truststore.isEmpty() && truststorePassword.isPresent()) {
-      problems.add("bluejay.truststore-password is set but bluejay.truststore is not");
+      problems.add(
+          ConfigKeys.BLUEJAY_TRUSTSTORE_PASSWORD.name()
+              + " is set but "
+              + ConfigKeys.BLUEJAY_TRUSTSTORE.name()
+              + " is not");
     }
     truststore.ifPresent(
         file -> {
@@ -270,154 +269,98 @@ public final class ConfigLoader {
             Truststores.sslContext(
                 file, truststorePassword.map(p -> p.reveal().toCharArray()).orElse(null));
           } catch (IllegalArgumentException e) {
-            problems.add("bluejay.truststore: " + e.getMessage());
+            problems.add(ConfigKeys.BLUEJAY_TRUSTSTORE.name() + ": " + e.getMessage());
           }
         });
     return new BridgeConfig.Bluejay(
-        url("bluejay.base-url"),
+        get(ConfigKeys.BLUEJAY_BASE_URL),
         apiKey,
         apiKeyFile,
-        bool("bluejay.reevaluate"),
+        get(ConfigKeys.BLUEJAY_REEVALUATE),
         truststore,
         truststorePassword);
   }
 
+  /** The {@code kafka.*} keys of the table (with their defaults), then every other one. */
   private BridgeConfig.Kafka kafka() {
     Map<String, String> properties = new TreeMap<>();
-    properties.put("application.id", "bluejay-bridge");
-    properties.put("processing.guarantee", "exactly_once_v2");
     values.forEach(
         (key, value) -> {
-          if (key.startsWith("kafka.")) {
-            properties.put(key.substring("kafka.".length()), value);
+          if (key.startsWith(KafkaKeys.PREFIX)) {
+            properties.put(key.substring(KafkaKeys.PREFIX.length()), value);
           }
         });
-    if (isBlank(properties.get("bootstrap.servers"))) {
-      problems.add("kafka.bootstrap.servers: required (e.g. kafka-0:9092,kafka-1:9092)");
-    }
-    if (isBlank(properties.get("application.id"))) {
-      problems.add("kafka.application.id: must not be empty");
+    for (ConfigKey<?> key : ConfigKeys.all()) {
+      if (key.name().startsWith(KafkaKeys.PREFIX)) {
+        Object value = get(key);
+        String name = key.name().substring(KafkaKeys.PREFIX.length());
+        if (value != null) {
+          properties.put(name, value.toString());
+        } else {
+          properties.remove(name);
+        }
+      }
     }
     return new BridgeConfig.Kafka(properties);
   }
 
-  private String value(String key) {
-    String value = values.get(key);
-    return value != null ? value : DEFAULTS.get(key);
-  }
-
-  private Optional<String> optional(String key) {
-    String value = value(key);
-    return isBlank(value) ? Optional.empty() : Optional.of(value.trim());
-  }
-
-  private String required(String key) {
-    String value = value(key);
-    if (isBlank(value)) {
-      problems.add(key + ": required");
-      return "";
+  /**
+   * The value of a key that must have one: given, else its default. A missing, empty or invalid
+   * value is a problem; then the default (or null) stands in, and the loader throws in the end.
+   */
+  private <T> T get(ConfigKey<T> key) {
+    if (key.optional()) {
+      throw new IllegalArgumentException(key.name() + " is optional: use find");
     }
-    return value.trim();
-  }
-
-  private String topic(String key) {
-    String name = required(key);
-    if (!name.isEmpty() && !name.matches("[a-zA-Z0-9._-]{1,249}")) {
-      problems.add(key + ": '" + name + "' is not a valid topic name");
+    String given = values.get(key.name());
+    T fallback = key.defaultText().isPresent() ? key.defaultValue() : null;
+    if (given != null && given.isBlank() && key.defaultText().isPresent()) {
+      problems.add(
+          key.name()
+              + origin(key.name())
+              + ": must not be empty (leave it out for the default, "
+              + key.defaultText().get()
+              + ")");
+      return fallback;
     }
-    return name;
+    String text = given != null ? given.trim() : key.defaultText().orElse("");
+    if (text.isEmpty()) {
+      problems.add(
+          key.name()
+              + ": required"
+              + key.example().map(example -> " (e.g. " + example + ")").orElse(""));
+      return fallback;
+    }
+    return parse(key, text).orElse(fallback);
   }
 
-  private Duration duration(String key) {
-    return convert(key, Durations::parse, Duration.ZERO);
+  /** The value of an optional key: given, else its default; empty when blank or invalid. */
+  private <T> Optional<T> find(ConfigKey<T> key) {
+    String given = values.get(key.name());
+    String text = given != null ? given.trim() : key.defaultText().orElse("");
+    return text.isEmpty() ? Optional.empty() : parse(key, text);
+  }
+
+  private <T> Optional<T> parse(ConfigKey<T> key, String text) {
+    try {
+      return Optional.of(key.parse(text));
+    } catch (IllegalArgumentException e) {
+      problems.add(key.name() + origin(key.name()) + ": " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**
-   * A byte size of at least {@code min}. The minimum catches a number written without its unit
-   * ({@code 64} is 64 bytes, not 64 MiB).
+   * A copy of the map for printing, with every secret-looking value masked: Kafka's password
+   * configs, and any key whose name looks like a secret.
    */
-  private long size(String key, long min) {
-    String text = value(key);
-    long parsed = convert(key, Sizes::parse, min);
-    if (parsed < min) {
-      problems.add(
-          key
-              + ": '"
-              + text.trim()
-              + "' is below the minimum "
-              + Sizes.format(min)
-              + " (a plain number is bytes)");
-    }
-    return parsed;
-  }
-
-  private int integer(String key, int min, int max) {
-    Integer parsed = convert(key, Integer::valueOf, min);
-    if (parsed < min || parsed > max) {
-      problems.add(key + ": " + parsed + " is out of range " + min + ".." + max);
-    }
-    return parsed;
-  }
-
-  private boolean bool(String key) {
-    return convert(
-        key,
-        text -> {
-          if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException("'" + text + "' is not true or false");
-          }
-          return Boolean.parseBoolean(text);
-        },
-        false);
-  }
-
-  private URI url(String key) {
-    return convert(
-        key,
-        text -> {
-          try {
-            URI uri = new URI(text);
-            if (uri.getScheme() == null
-                || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-                || uri.getHost() == null) {
-              throw new IllegalArgumentException("'" + text + "' is not an http(s) URL");
-            }
-            return uri;
-          } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason(), e);
-          }
-        },
-        URI.create("http://invalid"));
-  }
-
-  private <T> T convert(String key, Function<String, T> parser, T fallback) {
-    String text = required(key);
-    if (text.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return parser.apply(text);
-    } catch (RuntimeException e) {
-      String message =
-          e instanceof NumberFormatException
-              ? "'" + text + "' is not a whole number"
-              : e.getMessage();
-      problems.add(key + ": " + message);
-      return fallback;
-    }
-  }
-
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
-  }
-
-  /** A copy of the map for printing, with every secret-looking value masked. */
   static Map<String, String> masked(Map<String, String> properties) {
     Map<String, String> copy = new TreeMap<>();
     properties.forEach(
         (key, value) -> {
           String lower = key.toLowerCase(Locale.ROOT);
-          boolean secret = SECRET_WORDS.stream().anyMatch(lower::contains);
+          boolean secret =
+              KafkaKeys.password(key) || SECRET_WORDS.stream().anyMatch(lower::contains);
           copy.put(key, secret ? "****" : value);
         });
     return copy;

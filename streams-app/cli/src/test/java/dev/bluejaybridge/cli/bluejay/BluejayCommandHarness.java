@@ -22,8 +22,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A WireMock Bluejay for the Bluejay commands, a config file holding only Bluejay settings, and a way
- * to run the jar's command line in-process and read what it printed.
+ * A WireMock Bluejay for the Bluejay commands, a config file holding only Bluejay settings, and a
+ * way to run the jar's command line in-process and read what it printed.
  */
 final class BluejayCommandHarness implements AutoCloseable {
 

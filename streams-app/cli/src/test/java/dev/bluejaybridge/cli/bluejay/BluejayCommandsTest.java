@@ -84,7 +84,8 @@ class BluejayCommandsTest {
           BluejayCommandHarness.write(
               dir,
               "other.properties",
-              "bluejay.base-url=https://api.getbluejay.ai\nbluejay.api-key=" + BluejayCommandHarness.KEY);
+              "bluejay.base-url=https://api.getbluejay.ai\nbluejay.api-key="
+                  + BluejayCommandHarness.KEY);
 
       Run result =
           run(
@@ -111,7 +112,9 @@ class BluejayCommandsTest {
             Map.of("bluejay.base-url", "http://127.0.0.1:9"));
 
     assertThat(settings.baseUrl()).isEqualTo(URI.create("http://127.0.0.1:9"));
-    assertThat(settings.apiKey()).map(secret -> secret.reveal()).contains(BluejayCommandHarness.KEY);
+    assertThat(settings.apiKey())
+        .map(secret -> secret.reveal())
+        .contains(BluejayCommandHarness.KEY);
   }
 
   @Test

@@ -82,7 +82,9 @@ class SimulationRunCommandTest {
     assertThat(request.getUrl()).isEqualTo("/v1/queue-simulation-run");
     assertThat(request.getHeader("X-API-Key")).isEqualTo(BluejayCommandHarness.KEY);
     assertThat(request.getBodyAsString()).isEqualTo("{\"simulation_id\":\"42\"}");
-    assertThat(OpenApiSpecs.validate(Spec.API, QUEUE_SIMULATION_RUN, BluejayCommandHarness.body(request)))
+    assertThat(
+            OpenApiSpecs.validate(
+                Spec.API, QUEUE_SIMULATION_RUN, BluejayCommandHarness.body(request)))
         .isEmpty();
     assertThat(result.out())
         .contains("queued simulation run 901 of simulation 42")

@@ -63,7 +63,8 @@ class SimulationUpdateCommandTest {
   }
 
   private static void assertValidAgainstSpec(LoggedRequest request) {
-    assertThat(OpenApiSpecs.validate(Spec.API, UPDATE_SIMULATION, BluejayCommandHarness.body(request)))
+    assertThat(
+            OpenApiSpecs.validate(Spec.API, UPDATE_SIMULATION, BluejayCommandHarness.body(request)))
         .as("UpdateSimulationRequest problems of %s", request.getBodyAsString())
         .isEmpty();
   }
@@ -89,7 +90,8 @@ class SimulationUpdateCommandTest {
     Run result = update("--name", "Refunds");
 
     assertThat(result.exit()).isZero();
-    assertThat(BluejayCommandHarness.json(result.out())).isEqualTo(BluejayCommandHarness.json(SIMULATION));
+    assertThat(BluejayCommandHarness.json(result.out()))
+        .isEqualTo(BluejayCommandHarness.json(SIMULATION));
     assertThat(result.out()).contains("\n  \"name\" : \"Refunds\"");
     assertThat(result.out()).doesNotContain(BluejayCommandHarness.KEY);
   }

@@ -76,7 +76,9 @@ class WorkflowUpdateCommandTest {
   }
 
   private static void assertValidAgainstSpec(LoggedRequest request) {
-    assertThat(OpenApiSpecs.validate(Spec.WORKFLOWS, UPDATE_WORKFLOW, BluejayCommandHarness.body(request)))
+    assertThat(
+            OpenApiSpecs.validate(
+                Spec.WORKFLOWS, UPDATE_WORKFLOW, BluejayCommandHarness.body(request)))
         .as("UpdateWorkflowV2Request problems of %s", request.getBodyAsString())
         .isEmpty();
   }
@@ -131,7 +133,8 @@ class WorkflowUpdateCommandTest {
     JsonNode body = BluejayCommandHarness.json(request);
     assertThat(body.fieldNames()).toIterable().containsExactly("description", "definition");
     assertThat(body.get("description").asText()).isEmpty();
-    assertThat(body.get("definition")).isEqualTo(BluejayCommandHarness.json(readString(definition)));
+    assertThat(body.get("definition"))
+        .isEqualTo(BluejayCommandHarness.json(readString(definition)));
     assertValidAgainstSpec(request);
     assertThat(result.out())
         .contains("updated workflow " + ID)
