@@ -1,6 +1,7 @@
 package dev.bluejaybridge.cli;
 
 import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigDefaults;
 import dev.bluejaybridge.config.ConfigException;
 import dev.bluejaybridge.config.ConfigKeys;
 import dev.bluejaybridge.config.ConfigLoader;

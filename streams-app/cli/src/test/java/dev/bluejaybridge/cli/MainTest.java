@@ -82,17 +82,22 @@ class MainTest {
   void helpShowsTheDefaultsOfTheKeyDefinitions() {
     String baseUrl = ConfigKeys.BLUEJAY_BASE_URL.defaultText().orElseThrow();
 
-    assertThat(run("demo", "--help")).isZero();
     assertThat(run("simulation", "update", "--help")).isZero();
     assertThat(run("run", "--help")).isZero();
 
     assertThat(out.toString())
-        .contains("BRIDGE_BLUEJAY_BASE_URL, else " + baseUrl)
-        .contains(
-            "at " + ConfigKeys.DELIVERY_RATE_LIMIT_PER_MINUTE.defaultText().orElseThrow() + " ")
         .contains("(default " + baseUrl + ")")
         .contains("default " + ConfigKeys.LOG_FORMAT.defaultText().orElseThrow() + ". Over")
         .doesNotContain("${bundle:");
+  }
+
+  @Test
+  void demoOutsideTheBuiltJarsSaysWhereTheDemoIs() {
+    // the test classes are no jar, so no bluejay-bridge-demo.jar is beside them
+    assertThat(run("demo", "--calls", "1")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("bluejay-bridge-demo.jar")
+        .contains("./mvnw -B -DskipTests package");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.bluejaybridge.demo;
 
+import dev.bluejaybridge.config.ConfigDefaults;
 import dev.bluejaybridge.config.ConfigException;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -38,6 +39,8 @@ public final class DemoMain {
 
   private static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new DemoCommand());
+    // the help texts' ${bundle:KEY.default} and ${bundle:KEY.env} come from the key definitions
+    commandLine.setResourceBundle(new ConfigDefaults());
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {
           cmd.getErr()

@@ -1,7 +1,5 @@
-package dev.bluejaybridge.cli;
+package dev.bluejaybridge.config;
 
-import dev.bluejaybridge.config.ConfigKey;
-import dev.bluejaybridge.config.ConfigKeys;
 import java.util.ListResourceBundle;
 
 /**
@@ -9,7 +7,7 @@ import java.util.ListResourceBundle;
  * {@link ConfigKeys}: {@code ${bundle:bluejay.base-url.default}}, {@code
  * ${bundle:bluejay.base-url.env}}.
  */
-final class ConfigDefaults extends ListResourceBundle {
+public final class ConfigDefaults extends ListResourceBundle {
   @Override
   protected Object[][] getContents() {
     Object[][] contents = new Object[ConfigKeys.all().size() * 2][];
