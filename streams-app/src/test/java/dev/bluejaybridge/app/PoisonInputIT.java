@@ -13,6 +13,7 @@ import dev.bluejaybridge.support.BridgeHarness;
 import dev.bluejaybridge.support.CallScript;
 import dev.bluejaybridge.support.KafkaTestCluster;
 import dev.bluejaybridge.support.LogCapture;
+import dev.bluejaybridge.support.ProgressWait;
 import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.telemetry.TranscriptTurn;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -123,9 +124,8 @@ class PoisonInputIT {
 
         int expectedDlq = poison.size() + OVER_LIMIT;
         harness.awaitRecords("input-dlq", expectedDlq);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> bluejay.requests().size() >= GOOD_CALLS + 1);
+        ProgressWait.forCount(GOOD_CALLS + 1, "requests to Bluejay")
+            .until(() -> bluejay.requests().size());
         await()
             .during(Duration.ofSeconds(1))
             .atMost(Duration.ofSeconds(10))

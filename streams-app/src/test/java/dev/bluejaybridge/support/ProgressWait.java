@@ -7,19 +7,19 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * A wait for {@code expected} things (records read, requests received, calls delivered), bounded
- * by the work rather than by a fixed time: it goes on while the observed count advances, and fails
- * only when the count has not advanced for a stall window, or when an absolute ceiling
- * proportional to the work ({@code stall window + expected × per-item budget}) has passed. A
- * loaded machine that is slow but getting there passes; a pipeline that stopped fails a stall
- * window after it stopped, whatever the count.
+ * A wait for {@code expected} things (records read, requests received, calls delivered), bounded by
+ * the work rather than by a fixed time: it goes on while the observed count advances, and fails
+ * only when the count has not advanced for a stall window, or when an absolute ceiling proportional
+ * to the work ({@code stall window + expected × per-item budget}) has passed. A loaded machine that
+ * is slow but getting there passes; a pipeline that stopped fails a stall window after it stopped,
+ * whatever the count.
  *
  * <pre>{@code
  * ProgressWait.forCount(500, "deliveries to Bluejay").until(() -> bluejay.requests().size());
  * }</pre>
  *
- * <p>The failure is an {@link AssertionError} saying what was expected, what was seen, and for
- * how long the count had stood still.
+ * <p>The failure is an {@link AssertionError} saying what was expected, what was seen, and for how
+ * long the count had stood still.
  */
 public final class ProgressWait {
   /** How long the count may stand still, unless told otherwise. */

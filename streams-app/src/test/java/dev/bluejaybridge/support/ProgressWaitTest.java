@@ -93,7 +93,8 @@ class ProgressWaitTest {
   @Test
   void aSourceThatStallsLongerThanTheWindowOnceFailsEvenIfItWouldGoOn() {
     // One record every 31 s: each gap is longer than the 30 s window.
-    assertThatThrownBy(() -> waitFor(20).until(() -> countAt(Duration.ofSeconds(31), Long.MAX_VALUE)))
+    assertThatThrownBy(
+            () -> waitFor(20).until(() -> countAt(Duration.ofSeconds(31), Long.MAX_VALUE)))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("saw 0")
         .hasMessageContaining("no progress for 30.0 s");
@@ -110,7 +111,8 @@ class ProgressWaitTest {
   void theCeilingAppliesToASourceThatProgressesTooSlowly() {
     // One record every 20 s never stalls a 30 s window, but 100 would take 2000 s; the ceiling is
     // 30 s + 100 × 10 s.
-    assertThatThrownBy(() -> waitFor(100).until(() -> countAt(Duration.ofSeconds(20), Long.MAX_VALUE)))
+    assertThatThrownBy(
+            () -> waitFor(100).until(() -> countAt(Duration.ofSeconds(20), Long.MAX_VALUE)))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("waited for 100 records")
         .hasMessageContaining("saw 51 after 1030.0 s, the ceiling")
@@ -122,8 +124,7 @@ class ProgressWaitTest {
   void aCountThatGoesBackDoesNotCountAsProgress() {
     AtomicInteger looks = new AtomicInteger();
     // 5, 4, 5, 4, ...: moves, but never beyond 5.
-    assertThatThrownBy(
-            () -> waitFor(10).until(() -> looks.incrementAndGet() % 2 == 0 ? 4 : 5))
+    assertThatThrownBy(() -> waitFor(10).until(() -> looks.incrementAndGet() % 2 == 0 ? 4 : 5))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("saw 5")
         .hasMessageContaining("no progress for 30.0 s");
