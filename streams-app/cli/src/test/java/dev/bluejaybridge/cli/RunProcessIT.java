@@ -84,8 +84,8 @@ class RunProcessIT {
       Process process = startBridge("p", bluejay, registryServer, adminPort, output);
       try {
         HttpClient http = HttpClient.newHttpClient();
-        await()
-            .atMost(Duration.ofSeconds(60))
+        await("the bridge process answering 200 on /health/ready")
+            .atMost(Duration.ofSeconds(120))
             .ignoreExceptions()
             .until(
                 () ->
@@ -99,8 +99,8 @@ class RunProcessIT {
                         == 200);
 
         produceCall("p", "call-p", registry);
-        await()
-            .atMost(Duration.ofSeconds(30))
+        await("a request for call-p")
+            .atMost(Duration.ofSeconds(120))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-p").isEmpty());
 
         process.destroy(); // SIGTERM, with the answer still 3 s away
@@ -139,13 +139,13 @@ class RunProcessIT {
       try {
         awaitReady(adminPort);
         produceCall("q", "call-q", registry);
-        await()
-            .atMost(Duration.ofSeconds(30))
+        await("a request for call-q")
+            .atMost(Duration.ofSeconds(120))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-q").isEmpty());
 
         process.destroy(); // SIGTERM: the drain would wait for the 30 s answer (up to 11 s)
-        await()
-            .atMost(Duration.ofSeconds(10))
+        await("the process logging 'draining and stopping' after the first SIGTERM")
+            .atMost(Duration.ofSeconds(30))
             .until(() -> Files.readString(output).contains("draining and stopping"));
         process.destroy(); // the second SIGTERM
 
@@ -162,8 +162,8 @@ class RunProcessIT {
 
   private static void awaitReady(int adminPort) {
     HttpClient http = HttpClient.newHttpClient();
-    await()
-        .atMost(Duration.ofSeconds(60))
+    await("the bridge process answering 200 on /health/ready")
+        .atMost(Duration.ofSeconds(120))
         .ignoreExceptions()
         .until(
             () ->

@@ -3,7 +3,6 @@ package dev.bluejaybridge.dlq;
 import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
 import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +15,7 @@ import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
 import dev.bluejaybridge.testkit.BluejayStandIn;
 import dev.bluejaybridge.testkit.KafkaTestCluster;
+import dev.bluejaybridge.testkit.ProgressWait;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -126,13 +126,17 @@ class DlqToolsIT {
         producer.flush();
         raw.flush();
 
-        await()
-            .atMost(Duration.ofSeconds(60))
+        ProgressWait.forCount(3, "dead letters listed by dlq inspect")
+            .pollEvery(Duration.ofMillis(500))
             .until(
                 () -> {
                   StringWriter out = new StringWriter();
                   cli(out, "dlq", "inspect", "--config", config.toString(), "--format", "json");
-                  return JSON.readTree(out.toString()).size() == 3;
+                  try {
+                    return JSON.readTree(out.toString()).size();
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
                 });
       }
 

@@ -35,7 +35,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class BrokerProcess implements AutoCloseable {
   /** How long {@link #start()} and {@link #restart()} wait for the broker to answer. */
-  public static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  public static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
   private final Path dir;
   private final String classPath;

@@ -13,6 +13,7 @@ import dev.bluejaybridge.testkit.BluejayStandIn;
 import dev.bluejaybridge.testkit.CallScript;
 import dev.bluejaybridge.testkit.KafkaTestCluster;
 import dev.bluejaybridge.testkit.LogCapture;
+import dev.bluejaybridge.testkit.ProgressWait;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -86,7 +87,9 @@ class AuthPauseIT {
         calls.produce(producer, harness.prefix());
 
         // Every call closed and waiting, delivery paused.
-        await()
+        ProgressWait.forCount(CALLS, "closed calls in the outbox")
+            .until(() -> app.dispatcher().outboxSize());
+        await("delivery paused with every call in the outbox")
             .atMost(Duration.ofSeconds(60))
             .until(
                 () ->
@@ -115,8 +118,8 @@ class AuthPauseIT {
         Files.writeString(keyFile, ROTATED_KEY);
 
         harness.awaitRecords("receipts", CALLS);
-        await()
-            .atMost(Duration.ofSeconds(10))
+        await("delivery running again after the rotation")
+            .atMost(Duration.ofSeconds(60))
             .until(() -> "running".equals(delivery(http, status).path("state").asText()));
         assertThat(meters.scrape()).contains("bridge_delivery_paused 0.0");
         await()

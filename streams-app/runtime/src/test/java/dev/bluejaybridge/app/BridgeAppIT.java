@@ -166,8 +166,8 @@ class BridgeAppIT {
                 "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
             prefix,
             "call-b");
-        await()
-            .atMost(Duration.ofSeconds(60))
+        await("a request for call-b")
+            .atMost(Duration.ofSeconds(120))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-b").isEmpty());
       } finally {
         first.halt();
@@ -207,8 +207,8 @@ class BridgeAppIT {
                 "mock://" + registryName, Optional.empty(), Duration.ofSeconds(5)),
             prefix,
             "call-c");
-        await()
-            .atMost(Duration.ofSeconds(60))
+        await("a request for call-c")
+            .atMost(Duration.ofSeconds(120))
             .until(() -> !bluejay.requestsTo("/v1/update-log/call-c").isEmpty());
       } finally {
         first.close(); // drains: the answer arrives and its outcome is committed before Kafka
@@ -223,8 +223,8 @@ class BridgeAppIT {
               config(prefix, registryName, bluejay, dir.resolve("state-2")),
               new SimpleMeterRegistry(),
               Clock.systemUTC())) {
-        await()
-            .atMost(Duration.ofSeconds(60))
+        await("the second instance's Kafka Streams RUNNING")
+            .atMost(Duration.ofSeconds(120))
             .until(() -> second.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
         await()
             .during(Duration.ofSeconds(2))

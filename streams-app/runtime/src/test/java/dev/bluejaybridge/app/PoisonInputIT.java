@@ -15,6 +15,7 @@ import dev.bluejaybridge.testkit.BluejayStandIn;
 import dev.bluejaybridge.testkit.CallScript;
 import dev.bluejaybridge.testkit.KafkaTestCluster;
 import dev.bluejaybridge.testkit.LogCapture;
+import dev.bluejaybridge.testkit.ProgressWait;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -123,9 +124,8 @@ class PoisonInputIT {
 
         int expectedDlq = poison.size() + OVER_LIMIT;
         harness.awaitRecords("input-dlq", expectedDlq);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> bluejay.requests().size() >= GOOD_CALLS + 1);
+        ProgressWait.forCount(GOOD_CALLS + 1, "requests to Bluejay")
+            .until(() -> bluejay.requests().size());
         await()
             .during(Duration.ofSeconds(1))
             .atMost(Duration.ofSeconds(10))

@@ -11,6 +11,7 @@ import dev.bluejaybridge.serde.AvroSerializer;
 import dev.bluejaybridge.testkit.BluejayStandIn;
 import dev.bluejaybridge.testkit.CallScript;
 import dev.bluejaybridge.testkit.KafkaTestCluster;
+import dev.bluejaybridge.testkit.ProgressWait;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -125,7 +126,9 @@ class ReconciliationIT {
   private BridgeApp start(String stateDir, Map<String, String> overrides) {
     BridgeApp app =
         BridgeApp.start(config(stateDir, overrides), new SimpleMeterRegistry(), Clock.systemUTC());
-    await().atMost(Duration.ofSeconds(60)).until(() -> app.state() == KafkaStreams.State.RUNNING);
+    await("Kafka Streams RUNNING")
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> app.state() == KafkaStreams.State.RUNNING);
     return app;
   }
 
@@ -141,7 +144,7 @@ class ReconciliationIT {
   }
 
   private void awaitDeliveries(long count) {
-    await().atMost(Duration.ofSeconds(120)).until(() -> deliveries() >= count);
+    ProgressWait.forCount(count, "deliveries to Bluejay").until(this::deliveries);
     // Then nothing more may arrive: an extra request would be a duplicate.
     await()
         .during(Duration.ofSeconds(1))
@@ -261,7 +264,7 @@ class ReconciliationIT {
         // Half of the second batch's records (no end events yet: those come last) before the
         // restart.
         CallScript.produce(producer, prefix, secondRecords.subList(0, half));
-        await().atMost(Duration.ofSeconds(60)).until(() -> deliveries() >= 100);
+        ProgressWait.forCount(100, "deliveries to Bluejay").until(this::deliveries);
       }
       try (BridgeApp app = start(after)) {
         CallScript.produce(producer, prefix, secondRecords.subList(half, secondRecords.size()));
@@ -283,8 +286,8 @@ class ReconciliationIT {
         BridgeApp a = start("state-a", quota)) {
       BridgeApp b = start("state-b", quota);
       try {
-        await()
-            .atMost(Duration.ofSeconds(60))
+        await("the quota split between the two instances")
+            .atMost(Duration.ofSeconds(120))
             .until(
                 () ->
                     a.dispatcher().rate().perMinute() > 0
@@ -301,8 +304,8 @@ class ReconciliationIT {
       } finally {
         b.close();
       }
-      await()
-          .atMost(Duration.ofSeconds(60))
+      await("the whole quota back on the instance that stayed")
+          .atMost(Duration.ofSeconds(120))
           .until(() -> a.dispatcher().rate().perMinute() == 60_000.0);
       CallScript.produce(
           producer, prefix, takeoverRecords.subList(beforeEnds, takeoverRecords.size()));

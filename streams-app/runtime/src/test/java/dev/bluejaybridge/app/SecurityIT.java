@@ -115,7 +115,9 @@ class SecurityIT {
 
           // A refused handshake never reached Bluejay: delivery is held, probing, never
           // dead-letters.
-          await().atMost(Duration.ofSeconds(30)).until(() -> refusing.dispatcher().unreachable());
+          await("delivery held as unreachable after the refused handshake")
+              .atMost(Duration.ofSeconds(120))
+              .until(() -> refusing.dispatcher().unreachable());
           assertThat(refusing.dispatcher().unreachableReason()).contains("TLS handshake failed");
           assertThat(logs.containing("Bluejay cannot be reached"))
               .isNotEmpty()

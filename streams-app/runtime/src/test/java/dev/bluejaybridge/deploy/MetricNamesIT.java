@@ -157,8 +157,8 @@ class MetricNamesIT {
               prefix + ".tool-calls", "poison", "not avro".getBytes(StandardCharsets.UTF_8)));
     }
 
-    await()
-        .atMost(Duration.ofSeconds(30))
+    await("the delivered, delivery-DLQ and input-DLQ series in /metrics, the app RUNNING")
+        .atMost(Duration.ofSeconds(120))
         .until(
             () -> {
               String text = get("/metrics").body();

@@ -5,7 +5,6 @@ import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static dev.bluejaybridge.testkit.Telemetry.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.aggregate.CallUpdate;
@@ -18,6 +17,7 @@ import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
 import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.testkit.KafkaTestCluster;
+import dev.bluejaybridge.testkit.ProgressWait;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -129,7 +129,7 @@ class PipelineIT {
       producer.send(new ProducerRecord<>(prefix + ".tool-calls", "bad-4", new byte[] {0, 0, 1}));
       producer.flush();
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> delivered.size() >= 2);
+      ProgressWait.forCount(2, "closed calls handed to delivery").until(delivered::size);
       assertThat(pipeline.state()).isEqualTo(KafkaStreams.State.RUNNING);
       List<ClosedCall> calls = delivered.stream().map(ClosedCall.class::cast).toList();
       assertThat(calls)

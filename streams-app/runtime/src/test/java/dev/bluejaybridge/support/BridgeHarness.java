@@ -111,7 +111,9 @@ public final class BridgeHarness implements AutoCloseable {
   public BridgeApp start(Map<String, String> settings, MeterRegistry meters) {
     BridgeApp app = BridgeApp.start(ConfigLoader.parse(settings), meters, Clock.systemUTC());
     try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> app.state() == KafkaStreams.State.RUNNING);
+      await("Kafka Streams RUNNING")
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> app.state() == KafkaStreams.State.RUNNING);
     } catch (RuntimeException e) {
       app.close();
       throw e;
@@ -140,7 +142,10 @@ public final class BridgeHarness implements AutoCloseable {
         new ByteArraySerializer());
   }
 
-  /** Reads {@code count} records of {@code <prefix>.<name>} (at most a minute). */
+  /**
+   * Reads {@code count} records of {@code <prefix>.<name>} (while they keep arriving: {@link
+   * KafkaTestCluster#awaitRecords}).
+   */
   public List<ConsumerRecord<String, String>> awaitRecords(String name, int count) {
     return kafka.awaitRecords(topic(name), count);
   }

@@ -71,8 +71,9 @@ public final class KafkaTestCluster implements AutoCloseable {
       admin.createTopics(newTopics).all().get();
       // The controller has the topics now; the broker's metadata, which answers describeTopics
       // (as the app's start-up check does), may lag behind on a loaded machine.
-      await()
-          .atMost(Duration.ofSeconds(30))
+      await("the broker describing the new topics " + topics.keySet())
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
           .ignoreExceptions()
           .until(
               () -> {
@@ -98,7 +99,9 @@ public final class KafkaTestCluster implements AutoCloseable {
                 "auto.offset.reset",
                 "earliest",
                 "isolation.level",
-                "read_committed"),
+                "read_committed",
+                "enable.auto.commit",
+                "false"),
             new StringDeserializer(),
             new StringDeserializer())) {
       List<org.apache.kafka.common.TopicPartition> partitions =
@@ -107,13 +110,19 @@ public final class KafkaTestCluster implements AutoCloseable {
               .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> begins =
+          consumer.beginningOffsets(partitions);
       Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      await()
-          .atMost(Duration.ofSeconds(60))
+      long offsets = partitions.stream().mapToLong(p -> ends.get(p) - begins.get(p)).sum();
+      // The work is the offsets to pass (records and transaction markers): bounded by it.
+      ProgressWait.forCount(
+              offsets, "offsets of " + topic + " read (to its end offsets " + ends + ")")
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+                return partitions.stream()
+                    .mapToLong(p -> Math.min(consumer.position(p), ends.get(p)) - begins.get(p))
+                    .sum();
               });
     }
     return records;
@@ -121,7 +130,7 @@ public final class KafkaTestCluster implements AutoCloseable {
 
   /**
    * Reads {@code topic} from the start (committed records only) until at least {@code count}
-   * records arrived, for at most a minute.
+   * records arrived: for as long as records keep arriving (see {@link ProgressWait}).
    */
   public List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
     List<ConsumerRecord<String, String>> records = new ArrayList<>();
@@ -135,16 +144,24 @@ public final class KafkaTestCluster implements AutoCloseable {
                 "auto.offset.reset",
                 "earliest",
                 "isolation.level",
-                "read_committed"),
+                "read_committed",
+                "enable.auto.commit",
+                "false"),
             new StringDeserializer(),
             new StringDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      await()
-          .atMost(Duration.ofSeconds(60))
+      // Assigned, not subscribed: no group to join (a join waits on the coordinator, slow when the
+      // machine is loaded).
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      ProgressWait.forCount(count, "committed records in " + topic)
           .until(
               () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return records.size() >= count;
+                return records.size();
               });
     }
     return records;

@@ -40,9 +40,9 @@ class BluejayCommandsProcessIT {
     builder.redirectOutput(dir.resolve("out.txt").toFile());
     builder.redirectError(dir.resolve("err.txt").toFile());
     Process process = builder.start();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("the process did not exit: " + command);
+      throw new AssertionError("the process did not exit within 120 s: " + command);
     }
     return new Exited(
         process.exitValue(),
