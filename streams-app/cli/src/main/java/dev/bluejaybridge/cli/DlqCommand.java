@@ -7,8 +7,10 @@ import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigException;
+import dev.bluejaybridge.config.Durations;
 import dev.bluejaybridge.delivery.ApiKeySource;
 import dev.bluejaybridge.delivery.Backoff;
+import dev.bluejaybridge.delivery.DeliveryPolicy;
 import dev.bluejaybridge.delivery.RateShare;
 import dev.bluejaybridge.dlq.DeadLetters;
 import dev.bluejaybridge.dlq.DlqEntry;
@@ -17,6 +19,7 @@ import dev.bluejaybridge.pipeline.StreamsProperties;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -186,10 +189,12 @@ final class DlqCommand {
       mixinStandardHelpOptions = true,
       description = {
         "Re-drives dead letters that no earlier replay handled. Delivery DLQ: each request is sent to",
-        "Bluejay again (rate limited, retried as in delivery); delivered ones get a receipt, failures go",
-        "back to the delivery DLQ with the new reason. Input DLQ: each raw record is re-published to its",
+        "Bluejay again (rate limited, with delivery's own policy: retries, backoff, a simulated call",
+        "checked at Bluejay before it is posted again); delivered ones get a receipt, failures go back",
+        "to the delivery DLQ with the new reason. Input DLQ: each raw record is re-published to its",
         "source topic (after the producer or schema was fixed). Replayed records are marked, so running",
-        "replay again sends nothing twice. Exit 1 if Bluejay refuses the API key."
+        "replay again sends nothing twice. Exit 1 if any failed again, if Bluejay refuses the API key,",
+        "or if it cannot be reached for --patience (then the rest are left as they are)."
       })
   static final class Replay implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -218,9 +223,23 @@ final class DlqCommand {
             "Bluejay requests per minute for the replay (default: a quarter of delivery.rate-limit-per-minute, leaving the rest to the running pipeline).")
     Integer ratePerMinute;
 
+    @Option(
+        names = "--patience",
+        paramLabel = "DURATION",
+        defaultValue = "2m",
+        description =
+            "How long to wait for Bluejay while it cannot be reached before stopping, the remaining dead letters left as they are (default ${DEFAULT-VALUE}).")
+    String patience;
+
     @Override
     public Integer call() throws InterruptedException {
       BridgeConfig settings = common.settings();
+      Duration patienceDuration;
+      try {
+        patienceDuration = Durations.parse(patience);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(List.of("--patience: " + e.getMessage()));
+      }
       PrintWriter out = spec.commandLine().getOut();
       Map<String, Object> kafka = StreamsProperties.clientProperties(settings);
       String topic = topic(settings, which);
@@ -239,7 +258,8 @@ final class DlqCommand {
         DlqReplayer.Result result;
         if (which == Which.input) {
           result =
-              replayer(producer, null, clock, out, settings).replayInput(entries, topic, dryRun);
+              replayer(producer, null, clock, out, settings, patienceDuration)
+                  .replayInput(entries, topic, dryRun);
         } else {
           ApiKeySource keys;
           try {
@@ -256,7 +276,7 @@ final class DlqCommand {
                   null,
                   settings.bluejay().tls().orElse(null))) {
             result =
-                replayer(producer, client, clock, out, settings)
+                replayer(producer, client, clock, out, settings, patienceDuration)
                     .replayDelivery(entries, topic, settings.topics().deliveryReceipts(), dryRun);
           } catch (AuthException e) {
             out.println(
@@ -266,10 +286,16 @@ final class DlqCommand {
           }
         }
         out.printf(
-            "delivered %d, failed again %d, re-published %d, skipped %d%n",
-            result.delivered(), result.failed(), result.republished(), result.skipped());
+            "delivered %d, failed again %d, re-published %d, skipped %d%s%n",
+            result.delivered(),
+            result.failed(),
+            result.republished(),
+            result.skipped(),
+            result.unchanged() > 0
+                ? ", left unchanged " + result.unchanged() + " (Bluejay cannot be reached)"
+                : "");
         out.flush();
-        return result.failed() > 0 ? Main.RUNTIME_FAILURE : 0;
+        return result.failed() > 0 || result.unchanged() > 0 ? Main.RUNTIME_FAILURE : 0;
       }
     }
 
@@ -278,7 +304,8 @@ final class DlqCommand {
         BluejayClient client,
         Clock clock,
         PrintWriter out,
-        BridgeConfig settings) {
+        BridgeConfig settings,
+        Duration patience) {
       int rate =
           ratePerMinute != null
               ? ratePerMinute
@@ -290,10 +317,12 @@ final class DlqCommand {
           producer,
           client,
           share,
-          new Backoff(() -> ThreadLocalRandom.current().nextDouble()),
+          new DeliveryPolicy(
+              settings.delivery().maxAttempts(),
+              new Backoff(() -> ThreadLocalRandom.current().nextDouble())),
           Thread::sleep,
           clock,
-          settings.delivery().maxAttempts(),
+          patience,
           out);
     }
   }

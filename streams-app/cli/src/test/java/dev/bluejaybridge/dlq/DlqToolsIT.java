@@ -210,6 +210,60 @@ class DlqToolsIT {
           .as("x2 failed again and is back in the DLQ")
           .containsExactlyInAnyOrder("x1", "x2", "x2");
 
+      // Bluejay cannot be reached: the replay holds for its patience, then stops and leaves the
+      // dead letter as it was (no marker, no new dead letter).
+      bluejay.down();
+      StringWriter outage = new StringWriter();
+      try {
+        assertThat(
+                cli(
+                    outage,
+                    "dlq",
+                    "replay",
+                    "--config",
+                    config.toString(),
+                    "--dlq",
+                    "delivery",
+                    "--again",
+                    "--patience",
+                    "1s"))
+            .as(outage.toString())
+            .isEqualTo("1");
+      } finally {
+        bluejay.up();
+      }
+      assertThat(outage.toString())
+          .contains("1 dead letters to replay")
+          .contains("Bluejay cannot be reached")
+          .contains("left unchanged 1");
+      StringWriter afterOutage = new StringWriter();
+      cli(
+          afterOutage,
+          "dlq",
+          "replay",
+          "--config",
+          config.toString(),
+          "--dlq",
+          "delivery",
+          "--again",
+          "--dry-run");
+      assertThat(afterOutage.toString())
+          .as("the replay during the outage marked nothing")
+          .contains("1 dead letters to replay");
+      StringWriter afterOutageListing = new StringWriter();
+      cli(
+          afterOutageListing,
+          "dlq",
+          "inspect",
+          "--config",
+          config.toString(),
+          "--dlq",
+          "delivery",
+          "--format",
+          "json");
+      assertThat(JSON.readTree(afterOutageListing.toString()).findValuesAsText("call_id"))
+          .containsExactlyInAnyOrder("x1", "x2", "x2");
+
       StringWriter input = new StringWriter();
       assertThat(cli(input, "dlq", "replay", "--config", config.toString(), "--dlq", "input"))
           .isEqualTo("0");

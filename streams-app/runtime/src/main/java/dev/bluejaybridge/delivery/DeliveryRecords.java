@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bluejaybridge.bluejay.BluejayException;
 import dev.bluejaybridge.bluejay.RejectedException;
 import dev.bluejaybridge.state.Endpoint;
 import dev.bluejaybridge.state.OutboxEntry;
@@ -127,6 +128,23 @@ public final class DeliveryRecords {
     value.putNull("first_attempt_at");
     value.put("last_attempt_at", Instant.ofEpochMilli(receivedAt).toString());
     return write(value);
+  }
+
+  /**
+   * Keeps on the entry what the attempt learnt (the last status, answer and error), which its
+   * receipt or delivery DLQ record reports.
+   */
+  public static void lastAnswer(OutboxEntry entry, Outcome outcome) {
+    if (outcome instanceof Outcome.Delivered delivered) {
+      entry.setLastStatus(delivered.status());
+    } else if (outcome instanceof Outcome.Failed failed) {
+      BluejayException error = failed.error();
+      entry.setLastStatus(error.status() < 0 ? null : error.status());
+      entry.setLastResponseBody(error.responseBody());
+      entry.setLastError(error.getMessage());
+    } else if (outcome instanceof Outcome.Crashed crashed) {
+      entry.setLastError(crashed.error().toString());
+    }
   }
 
   public static Headers headers(String reason, Integer status, int attempts) {

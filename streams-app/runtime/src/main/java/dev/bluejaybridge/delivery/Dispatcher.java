@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,16 +31,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While Bluejay cannot be reached (connection refused, unknown host, connect timeout: the
  * request surely never arrived), delivery is held for every call instead of spending each call's
- * attempts on an outage: one probe request goes out per probe interval (1 s, doubling to {@link
- * #MAX_PROBE_INTERVAL}), and the first answer of any kind ends the hold. A held call is never
- * dead-lettered for the outage, however long it lasts; {@code /status} and {@code
- * bridge_delivery_unreachable} say so.
+ * attempts on an outage: one probe request goes out per probe interval ({@link
+ * DeliveryPolicy#probeInterval}: 1 s, doubling to 30 s), and the first answer of any kind ends the
+ * hold. A held call is never dead-lettered for the outage, however long it lasts; {@code /status}
+ * and {@code bridge_delivery_unreachable} say so.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(Dispatcher.class);
-
-  static final Duration FIRST_PROBE_INTERVAL = Duration.ofSeconds(1);
-  static final Duration MAX_PROBE_INTERVAL = Duration.ofSeconds(30);
 
   private final BluejayClient client;
   private final ApiKeySource keys;
@@ -214,10 +212,8 @@ public final class Dispatcher implements AutoCloseable {
     return true;
   }
 
-  /** 1 s, doubling with each failed probe, at most {@link #MAX_PROBE_INTERVAL}. */
   private long probeInterval() {
-    return Math.min(
-        MAX_PROBE_INTERVAL.toMillis(), FIRST_PROBE_INTERVAL.toMillis() << Math.min(probes, 20));
+    return DeliveryPolicy.probeInterval(probes).toMillis();
   }
 
   public int inFlight() {
@@ -253,39 +249,12 @@ public final class Dispatcher implements AutoCloseable {
    * slot taken by {@link #tryAcquire} is released when the attempt ends.
    */
   void send(OutboxEntry entry, boolean verifyFirst, Consumer<Outcome> report) {
-    String callId = entry.getCallId();
-    int revision = entry.getRevision();
-    int attempt = entry.getAttempts();
-    byte[] body = bytes(entry.getRequestBody());
-    Endpoint endpoint = entry.getEndpoint();
-    String simulationResultId = entry.getSimulationResultId();
-    List<String> toolCallKeys = List.copyOf(entry.getToolCallKeys());
+    Supplier<Outcome> attempt = attempt(client, entry, verifyFirst);
     Runnable task =
         () -> {
           Outcome outcome;
-          long started = System.nanoTime();
           try {
-            if (verifyFirst) {
-              outcome =
-                  verify(callId, revision, attempt, simulationResultId, toolCallKeys, started);
-            } else {
-              BluejayClient.Response response =
-                  endpoint == Endpoint.UPDATE_LOG
-                      ? client.updateLog(callId, body)
-                      : client.updateSimulationResult(body);
-              outcome =
-                  new Outcome.Delivered(
-                      callId,
-                      revision,
-                      attempt,
-                      response.status(),
-                      response.latencyMs(),
-                      body.length);
-            }
-          } catch (BluejayException e) {
-            outcome = new Outcome.Failed(callId, revision, attempt, e);
-          } catch (RuntimeException e) {
-            outcome = new Outcome.Crashed(callId, revision, attempt, e);
+            outcome = attempt.get();
           } finally {
             slots.release();
           }
@@ -295,11 +264,51 @@ public final class Dispatcher implements AutoCloseable {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
       slots.release();
-      report.accept(new Outcome.Crashed(callId, revision, attempt, e));
+      report.accept(
+          new Outcome.Crashed(entry.getCallId(), entry.getRevision(), entry.getAttempts(), e));
     }
   }
 
-  private Outcome verify(
+  /**
+   * Attempt {@code entry.getAttempts()} of {@code entry}, to run on any thread: what it needs of
+   * the entry is read now, so the entry may change meanwhile. With {@code verifyFirst} (a simulated
+   * call whose earlier POST may have arrived) it asks Bluejay for the result instead of posting:
+   * {@link Outcome.AlreadyThere} when every tool call of the entry is there, else {@link
+   * Outcome.NotThere}. Never throws: a failure is an {@link Outcome.Failed} or {@link
+   * Outcome.Crashed}.
+   */
+  public static Supplier<Outcome> attempt(
+      BluejayClient client, OutboxEntry entry, boolean verifyFirst) {
+    String callId = entry.getCallId();
+    int revision = entry.getRevision();
+    int attempt = entry.getAttempts();
+    byte[] body = bytes(entry.getRequestBody());
+    Endpoint endpoint = entry.getEndpoint();
+    String simulationResultId = entry.getSimulationResultId();
+    List<String> toolCallKeys = List.copyOf(entry.getToolCallKeys());
+    return () -> {
+      long started = System.nanoTime();
+      try {
+        if (verifyFirst) {
+          return verify(
+              client, callId, revision, attempt, simulationResultId, toolCallKeys, started);
+        }
+        BluejayClient.Response response =
+            endpoint == Endpoint.UPDATE_LOG
+                ? client.updateLog(callId, body)
+                : client.updateSimulationResult(body);
+        return new Outcome.Delivered(
+            callId, revision, attempt, response.status(), response.latencyMs(), body.length);
+      } catch (BluejayException e) {
+        return new Outcome.Failed(callId, revision, attempt, e);
+      } catch (RuntimeException e) {
+        return new Outcome.Crashed(callId, revision, attempt, e);
+      }
+    };
+  }
+
+  private static Outcome verify(
+      BluejayClient client,
       String callId,
       int revision,
       int attempt,

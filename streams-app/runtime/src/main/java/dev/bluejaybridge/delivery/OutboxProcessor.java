@@ -12,10 +12,10 @@ import dev.bluejaybridge.state.Endpoint;
 import dev.bluejaybridge.state.OutboxEntry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -51,18 +51,13 @@ import org.slf4j.MDC;
 final class OutboxProcessor implements Processor<String, CallUpdate, String, byte[]> {
   static final Duration TICK = Duration.ofMillis(25);
 
-  /**
-   * 404 may only mean the call log does not exist yet: retry this many attempts before giving up.
-   */
-  static final int NOT_FOUND_ATTEMPTS = 3;
-
   private static final Logger LOGGER = LoggerFactory.getLogger(OutboxProcessor.class);
   private static final String CALL_ID = "call_id";
   private static final byte[] NOTHING = new byte[0];
 
   private final Dispatcher dispatcher;
   private final DeliverySettings settings;
-  private final Backoff backoff;
+  private final DeliveryPolicy policy;
   private final DeliveryMetrics metrics;
   private final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
 
@@ -87,7 +82,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       Dispatcher dispatcher, DeliverySettings settings, Backoff backoff, DeliveryMetrics metrics) {
     this.dispatcher = dispatcher;
     this.settings = settings;
-    this.backoff = backoff;
+    this.policy = new DeliveryPolicy(settings.maxAttempts(), backoff);
     this.metrics = metrics;
   }
 
@@ -302,7 +297,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
 
   private void applyOutcome(Outcome outcome, long now) {
     String callId = outcome.callId();
-    if (neverArrived(outcome)) {
+    if (DeliveryPolicy.neverArrived(outcome)) {
       dispatcher.connectionFailed(now, ((Outcome.Failed) outcome).error().getMessage());
     } else if (!(outcome instanceof Outcome.Crashed) && !noAnswer(outcome)) {
       dispatcher.answered(now);
@@ -318,34 +313,54 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       return;
     }
     entry.setInFlightSince(null);
-    String endpoint = DeliveryRecords.endpointName(entry.getEndpoint());
-    if (outcome instanceof Outcome.Delivered delivered) {
-      metrics.attempt(endpoint, "delivered", delivered.latencyMs());
-      entry.setLastStatus(delivered.status());
+    record(entry, outcome);
+    DeliveryPolicy.Decision decision = policy.decide(entry, outcome, Instant.ofEpochMilli(now));
+    if (decision instanceof DeliveryPolicy.Decision.Delivered delivered) {
       delivered(entry, delivered.status(), delivered.latencyMs(), delivered.requestBytes(), now);
-    } else if (outcome instanceof Outcome.AlreadyThere there) {
-      metrics.attempt(endpoint, "already-delivered", there.latencyMs());
-      delivered(entry, 200, there.latencyMs(), entry.getRequestBody().remaining(), now);
-    } else if (outcome instanceof Outcome.NotThere) {
-      metrics.attempt(endpoint, "verified-absent", -1);
-      entry.setVerifyFirst(false);
+    } else if (decision instanceof DeliveryPolicy.Decision.RetryAt retry) {
+      entry.setVerifyFirst(retry.verifyFirst());
+      moveDue(entry, retry.at().toEpochMilli());
+      outbox.put(entry.getCallId(), entry);
+    } else if (decision instanceof DeliveryPolicy.Decision.Hold) {
+      // Never arrived: an outage is not the call's fault. The call waits, held with all others,
+      // and goes again when a probe gets through.
+      entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);
-    } else if (outcome instanceof Outcome.Failed failed) {
-      metrics.attempt(endpoint, outcomeName(failed.error()), -1);
-      failed(entry, failed.error(), now);
-    } else if (outcome instanceof Outcome.Crashed crashed) {
-      metrics.attempt(endpoint, "error", -1);
-      LOGGER.error("delivery attempt failed unexpectedly call_id={}", callId, crashed.error());
-      entry.setLastError(crashed.error().toString());
-      retry(entry, Optional.empty(), true, now);
+    } else if (decision instanceof DeliveryPolicy.Decision.Pause pause) {
+      dispatcher.pause(now, pause.refusal().getMessage());
+      entry.setAttempts(
+          entry.getAttempts() - 1); // not the call's fault: the attempt does not count
+      reschedule(entry, now);
+    } else if (decision instanceof DeliveryPolicy.Decision.DeadLetter dead) {
+      deadLetter(entry, dead.reason(), dead.refusal(), now);
     }
   }
 
-  /** The request surely never reached Bluejay: connection refused, unknown host, and the like. */
-  private static boolean neverArrived(Outcome outcome) {
-    return outcome instanceof Outcome.Failed failed
-        && failed.error() instanceof RetryableException retryable
-        && retryable.notConnected();
+  /** Counts the attempt and keeps what Bluejay answered on the entry, for the DLQ record. */
+  private void record(OutboxEntry entry, Outcome outcome) {
+    DeliveryRecords.lastAnswer(entry, outcome);
+    String endpoint = DeliveryRecords.endpointName(entry.getEndpoint());
+    if (outcome instanceof Outcome.Delivered delivered) {
+      metrics.attempt(endpoint, "delivered", delivered.latencyMs());
+    } else if (outcome instanceof Outcome.AlreadyThere there) {
+      metrics.attempt(endpoint, "already-delivered", there.latencyMs());
+    } else if (outcome instanceof Outcome.NotThere) {
+      metrics.attempt(endpoint, "verified-absent", -1);
+    } else if (outcome instanceof Outcome.Failed failed) {
+      BluejayException error = failed.error();
+      metrics.attempt(endpoint, outcomeName(error), -1);
+      if (error instanceof RetryableException retryable && !retryable.notConnected()) {
+        LOGGER.info(
+            "delivery attempt failed, will retry call_id={} attempt={} error=\"{}\"",
+            entry.getCallId(),
+            entry.getAttempts(),
+            error.getMessage());
+      }
+    } else if (outcome instanceof Outcome.Crashed crashed) {
+      metrics.attempt(endpoint, "error", -1);
+      LOGGER.error(
+          "delivery attempt failed unexpectedly call_id={}", entry.getCallId(), crashed.error());
+    }
   }
 
   /**
@@ -363,50 +378,6 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       return "unreachable";
     }
     return error instanceof RetryableException ? "retry" : "rejected";
-  }
-
-  private void failed(OutboxEntry entry, BluejayException error, long now) {
-    entry.setLastStatus(error.status() < 0 ? null : error.status());
-    entry.setLastResponseBody(error.responseBody());
-    entry.setLastError(error.getMessage());
-    if (error instanceof AuthException) {
-      dispatcher.pause(now, error.getMessage());
-      entry.setAttempts(
-          entry.getAttempts() - 1); // not the call's fault: the attempt does not count
-      reschedule(entry, now);
-    } else if (error instanceof RetryableException retryable && retryable.notConnected()) {
-      // Never arrived: an outage is not the call's fault either. The call waits, held with all
-      // others, and goes again when a probe gets through.
-      entry.setAttempts(entry.getAttempts() - 1);
-      reschedule(entry, now);
-    } else if (error instanceof RetryableException retryable) {
-      LOGGER.info(
-          "delivery attempt failed, will retry call_id={} attempt={} error=\"{}\"",
-          entry.getCallId(),
-          entry.getAttempts(),
-          error.getMessage());
-      retry(entry, retryable.retryAfter(), retryable.outcomeUnknown(), now);
-    } else if (error instanceof RejectedException rejected) {
-      if (rejected.notFound() && entry.getAttempts() < NOT_FOUND_ATTEMPTS) {
-        retry(entry, Optional.empty(), false, now);
-      } else {
-        deadLetter(entry, "http-" + rejected.status(), rejected, now);
-      }
-    }
-  }
-
-  private void retry(
-      OutboxEntry entry, Optional<Duration> retryAfter, boolean outcomeUnknown, long now) {
-    if (outcomeUnknown && entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT) {
-      entry.setVerifyFirst(true);
-    }
-    if (entry.getAttempts() >= settings.maxAttempts()) {
-      deadLetter(entry, "attempts-exhausted", null, now);
-      return;
-    }
-    long at = now + backoff.delayMillis(entry.getAttempts(), retryAfter);
-    moveDue(entry, at);
-    outbox.put(entry.getCallId(), entry);
   }
 
   private void reschedule(OutboxEntry entry, long now) {

@@ -3,10 +3,11 @@ package dev.bluejaybridge.delivery;
 import dev.bluejaybridge.bluejay.BluejayException;
 
 /**
- * How one attempt ended, reported by an HTTP thread and applied to the outbox on the stream thread.
+ * How one attempt ended, reported by an HTTP thread and applied to the outbox on the stream thread
+ * (or, in {@code dlq replay}, on the calling thread); {@link DeliveryPolicy} decides what follows.
  * {@code revision} and {@code attempt} identify the attempt, so a stale report changes nothing.
  */
-sealed interface Outcome {
+public sealed interface Outcome {
   String callId();
 
   int revision();

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
-import dev.bluejaybridge.bluejay.BluejayException;
-import dev.bluejaybridge.bluejay.RejectedException;
-import dev.bluejaybridge.bluejay.RetryableException;
-import dev.bluejaybridge.delivery.Backoff;
+import dev.bluejaybridge.delivery.DeliveryPolicy;
+import dev.bluejaybridge.delivery.DeliveryPolicy.Decision;
 import dev.bluejaybridge.delivery.DeliveryRecords;
+import dev.bluejaybridge.delivery.Dispatcher;
+import dev.bluejaybridge.delivery.Outcome;
 import dev.bluejaybridge.delivery.RateShare;
+import dev.bluejaybridge.delivery.ToolCallKeys;
 import dev.bluejaybridge.state.Endpoint;
 import dev.bluejaybridge.state.OutboxEntry;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -27,9 +29,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Re-drives dead letters. Delivery DLQ records are sent to Bluejay again through the same client, a
- * rate limiter and the same error handling; a success writes a receipt, a failure goes back to the
- * delivery DLQ with its new reason. Input DLQ records are re-published, raw, to their source topic.
- * Each replayed record gets a marker record in its DLQ, so a second replay skips it.
+ * rate limiter and the pipeline's own {@link DeliveryPolicy}, one at a time: backoff and {@code
+ * Retry-After}, a 404 retried before it is given up, a simulated call checked at Bluejay before it
+ * is posted (Bluejay appends, and the dead letter's POST may have arrived), a refused key stopping
+ * the replay, and Bluejay unreachable holding the replay (no attempt spent) for at most the
+ * replay's patience. A success writes a receipt, a failure goes back to the delivery DLQ with its
+ * new reason. Input DLQ records are re-published, raw, to their source topic. Each replayed record
+ * gets a marker record in its DLQ, so a second replay skips it; a record the replay stopped before
+ * gets none and stays as it was.
  */
 public final class DlqReplayer {
   /** How the replayer waits (injected, so tests do not). */
@@ -37,41 +44,50 @@ public final class DlqReplayer {
     void sleep(long millis) throws InterruptedException;
   }
 
-  /** What a replay did. */
-  public record Result(int delivered, int failed, int skipped, int republished) {}
+  /**
+   * What a replay did; {@code unchanged}: the dead letters left as they were because Bluejay could
+   * not be reached.
+   */
+  public record Result(int delivered, int failed, int skipped, int republished, int unchanged) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Producer<byte[], byte[]> producer;
   private final BluejayClient client;
   private final RateShare rate;
-  private final Backoff backoff;
+  private final DeliveryPolicy policy;
   private final Sleeper sleeper;
   private final Clock clock;
-  private final int maxAttempts;
+  private final Duration patience;
   private final PrintWriter out;
 
+  /**
+   * @param policy the pipeline's policy (with {@code delivery.max-attempts})
+   * @param patience how long a replay waits for Bluejay to answer again while it cannot be reached,
+   *     before it stops and leaves the rest as they are
+   */
   public DlqReplayer(
       Producer<byte[], byte[]> producer,
       BluejayClient client,
       RateShare rate,
-      Backoff backoff,
+      DeliveryPolicy policy,
       Sleeper sleeper,
       Clock clock,
-      int maxAttempts,
+      Duration patience,
       PrintWriter out) {
     this.producer = producer;
     this.client = client;
     this.rate = rate;
-    this.backoff = backoff;
+    this.policy = policy;
     this.sleeper = sleeper;
     this.clock = clock;
-    this.maxAttempts = maxAttempts;
+    this.patience = patience;
     this.out = out;
   }
 
   /**
-   * Re-sends delivery dead letters.
+   * Re-sends delivery dead letters. When Bluejay cannot be reached for {@code patience}, stops:
+   * that dead letter and the rest stay as they are ({@link Result#unchanged()}).
    *
    * @throws AuthException when Bluejay refuses the key: the remaining records stay as they are
    */
@@ -105,8 +121,17 @@ public final class DlqReplayer {
         continue;
       }
       OutboxEntry attempt = outboxEntry(entry, value, body);
-      BluejayException error = send(attempt);
-      if (error == null) {
+      Decision end = deliver(attempt);
+      if (end instanceof Decision.Hold hold) {
+        int unchanged = entries.size() - done + 1;
+        out.printf(
+            "[%d/%d] %s not sent: Bluejay cannot be reached (%s) and did not answer for %d s;"
+                + " stopping, %d dead letters left unchanged%n",
+            done, entries.size(), entry.callId(), hold.why(), patience.toSeconds(), unchanged);
+        producer.flush();
+        return new Result(delivered, failed, skipped, 0, unchanged);
+      }
+      if (end instanceof Decision.Delivered) {
         delivered++;
         mark(dlqTopic, entry, "delivered");
         receiptsTopic.ifPresent(
@@ -123,12 +148,9 @@ public final class DlqReplayer {
                             attempt.getRequestBody().remaining()))));
         out.printf("[%d/%d] %s delivered%n", done, entries.size(), entry.callId());
       } else {
+        Decision.DeadLetter dead = (Decision.DeadLetter) end;
         failed++;
-        String reason =
-            error instanceof RejectedException ? "http-" + error.status() : "attempts-exhausted";
-        attempt.setLastStatus(error.status() < 0 ? null : error.status());
-        attempt.setLastResponseBody(error.responseBody());
-        attempt.setLastError(error.getMessage());
+        String reason = dead.reason();
         RecordHeaders headers = new RecordHeaders();
         DeliveryRecords.headers(reason, attempt.getLastStatus(), attempt.getAttempts())
             .forEach(headers::add);
@@ -138,8 +160,7 @@ public final class DlqReplayer {
                 dlqTopic,
                 null,
                 key(entry),
-                DeliveryRecords.deadLetter(
-                    attempt, reason, error instanceof RejectedException r ? r : null),
+                DeliveryRecords.deadLetter(attempt, reason, dead.refusal()),
                 headers));
         mark(dlqTopic, entry, "failed");
         out.printf(
@@ -148,7 +169,7 @@ public final class DlqReplayer {
       }
     }
     producer.flush();
-    return new Result(delivered, failed, skipped, 0);
+    return new Result(delivered, failed, skipped, 0, 0);
   }
 
   /** Re-publishes input dead letters, raw, to the topics they came from. */
@@ -186,38 +207,64 @@ public final class DlqReplayer {
       out.printf("[%d/%d] %s re-published to %s%n", done, entries.size(), entry.position(), source);
     }
     producer.flush();
-    return new Result(0, 0, skipped, republished);
+    return new Result(0, 0, skipped, republished, 0);
   }
 
   /**
-   * Sends one request, waiting for the rate limiter and retrying retryable failures; null on
-   * success.
+   * Attempts {@code attempt} until the policy says it is delivered or dead-lettered, waiting for
+   * the rate limiter and as the policy says between attempts; or until Bluejay could not be reached
+   * for {@code patience} (then the last {@link Decision.Hold}).
+   *
+   * @throws AuthException when Bluejay refuses the key
    */
-  private BluejayException send(OutboxEntry attempt) throws InterruptedException {
+  private Decision deliver(OutboxEntry attempt) throws InterruptedException {
+    long heldSince = -1;
+    int probes = 0;
     while (true) {
       while (!rate.tryAcquire()) {
         sleeper.sleep(25);
       }
       attempt.setAttempts(attempt.getAttempts() + 1);
       attempt.setLastAttemptAt(clock.millis());
-      try {
-        byte[] body = bytes(attempt.getRequestBody());
-        if (attempt.getEndpoint() == Endpoint.UPDATE_LOG) {
-          client.updateLog(attempt.getCallId(), body);
-        } else {
-          client.updateSimulationResult(body);
+      boolean verifyFirst =
+          attempt.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT && attempt.getVerifyFirst();
+      Outcome outcome = Dispatcher.attempt(client, attempt, verifyFirst).get();
+      DeliveryRecords.lastAnswer(attempt, outcome);
+      Decision decision = policy.decide(attempt, outcome, clock.instant());
+      if (decision instanceof Decision.Hold hold) {
+        attempt.setAttempts(attempt.getAttempts() - 1); // an outage is not the call's fault
+        long now = clock.millis();
+        if (heldSince < 0) {
+          heldSince = now;
+          out.printf(
+              "Bluejay cannot be reached (%s): holding, probing for up to %d s%n",
+              hold.why(), patience.toSeconds());
+          out.flush();
         }
-        return null;
-      } catch (AuthException e) {
-        throw e;
-      } catch (RetryableException e) {
-        if (attempt.getAttempts() >= maxAttempts) {
-          return e;
+        long left = heldSince + patience.toMillis() - now;
+        if (left <= 0) {
+          return hold;
         }
-        sleeper.sleep(backoff.delayMillis(attempt.getAttempts(), e.retryAfter()));
-      } catch (BluejayException e) {
-        return e;
+        sleeper.sleep(Math.min(left, DeliveryPolicy.probeInterval(probes++).toMillis()));
+        continue;
       }
+      if (heldSince >= 0) {
+        out.printf("Bluejay answers again after %d s%n", (clock.millis() - heldSince) / 1000);
+        heldSince = -1;
+        probes = 0;
+      }
+      if (decision instanceof Decision.Pause pause) {
+        throw pause.refusal();
+      }
+      if (decision instanceof Decision.RetryAt retry) {
+        attempt.setVerifyFirst(retry.verifyFirst());
+        long wait = retry.at().toEpochMilli() - clock.millis();
+        if (wait > 0) {
+          sleeper.sleep(wait);
+        }
+        continue;
+      }
+      return decision;
     }
   }
 
@@ -231,6 +278,9 @@ public final class DlqReplayer {
           .setEndpoint(simulated ? Endpoint.UPDATE_SIMULATION_RESULT : Endpoint.UPDATE_LOG)
           .setSimulationResultId(simulated ? body.path("simulation_result_id").asText() : null)
           .setRequestBody(ByteBuffer.wrap(JSON.writeValueAsBytes(body)))
+          .setToolCallKeys(simulated ? ToolCallKeys.of(body) : List.of())
+          // The dead letter's POST may have reached Bluejay, which appends: ask before posting.
+          .setVerifyFirst(simulated)
           .setEnqueuedAt(now)
           .setNextAttemptAt(now)
           .setFirstAttemptAt(now)
@@ -260,12 +310,5 @@ public final class DlqReplayer {
 
   private static byte[] key(DlqEntry entry) {
     return entry.callId() == null ? null : entry.callId().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] bytes = new byte[copy.remaining()];
-    copy.get(bytes);
-    return bytes;
   }
 }
