@@ -1,5 +1,6 @@
 package dev.bluejaybridge.delivery;
 
+import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.bluejay.BluejayException;
 import dev.bluejaybridge.bluejay.SimulationResultView;
@@ -46,6 +47,8 @@ public final class Dispatcher implements AutoCloseable {
   private final int maxInFlight;
   private final ExecutorService executor;
   private volatile Long pausedAtKeyVersion;
+  // the key version an answer refused (set on the HTTP thread, before its slot is released)
+  private volatile Long refusedKeyVersion;
   private volatile long pausedSince;
   private volatile boolean draining;
 
@@ -67,6 +70,12 @@ public final class Dispatcher implements AutoCloseable {
 
   public RateShare rate() {
     return rate;
+  }
+
+  /** True once an answer refused the key now in use, even before its outcome was applied. */
+  private boolean keyRefused() {
+    Long refused = refusedKeyVersion;
+    return refused != null && refused == keys.version();
   }
 
   /** True while delivery is paused for a refused key; resumes by itself once the key changes. */
@@ -225,6 +234,9 @@ public final class Dispatcher implements AutoCloseable {
    * cannot be reached, only a probe's worth per interval.
    */
   boolean tryAcquire(long now) {
+    if (keyRefused()) {
+      return false;
+    }
     if (!slots.tryAcquire()) {
       return false;
     }
@@ -250,12 +262,19 @@ public final class Dispatcher implements AutoCloseable {
    */
   void send(OutboxEntry entry, boolean verifyFirst, Consumer<Outcome> report) {
     Supplier<Outcome> attempt = attempt(client, entry, verifyFirst);
+    long keyVersion = keys.version();
     Runnable task =
         () -> {
-          Outcome outcome;
+          Outcome outcome = null;
           try {
             outcome = attempt.get();
           } finally {
+            if (outcome instanceof Outcome.Failed failed
+                && failed.error() instanceof AuthException) {
+              // Before the slot is free: the stream thread pauses delivery only when it applies
+              // this outcome, and until then no other request may go out with the refused key.
+              refusedKeyVersion = keyVersion;
+            }
             slots.release();
           }
           report.accept(outcome);

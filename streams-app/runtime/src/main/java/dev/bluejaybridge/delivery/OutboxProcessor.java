@@ -273,6 +273,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     boolean verifyFirst =
         entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT
             && (entry.getVerifyFirst() || entry.getInFlightSince() != null);
+    // kept until a check settles it: a check that fails (503, 429) must not be followed by a POST
+    entry.setVerifyFirst(verifyFirst);
     entry.setAttempts(entry.getAttempts() + 1);
     entry.setInFlightSince(now);
     entry.setLastAttemptAt(now);

@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The properties files the image and the Kubernetes base ship show some keys' defaults as
- * comments ({@code # call.end-grace=5s}). Those lines are a second copy of the key definitions:
- * they may not drift from them.
+ * The properties files the image and the Kubernetes base ship show some keys' defaults as comments
+ * ({@code # call.end-grace=5s}). Those lines are a second copy of the key definitions: they may not
+ * drift from them.
  */
 class ShippedPropertiesTest {
   private static final Pattern COMMENTED_SETTING =
