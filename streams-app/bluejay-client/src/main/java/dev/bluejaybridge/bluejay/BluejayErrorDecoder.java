@@ -126,7 +126,10 @@ final class BluejayErrorDecoder implements ErrorDecoder {
     return new RetryableException(message, -1, method, path, "", Optional.empty(), !notSent, cause);
   }
 
-  /** {@code Retry-After} as delta-seconds or an HTTP-date; a date in the past means now. */
+  /**
+   * {@code Retry-After} as delta-seconds or an HTTP-date; a date in the past means now. Any length
+   * is returned as it is: the caller caps the wait ({@code delivery.max-retry-after}).
+   */
   Optional<Duration> retryAfter(String value) {
     String v = value.strip();
     if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {

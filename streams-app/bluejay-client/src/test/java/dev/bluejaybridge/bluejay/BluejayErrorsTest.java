@@ -140,6 +140,10 @@ class BluejayErrorsTest {
     assertThat(decoder.retryAfter("soon")).isEmpty();
     assertThat(decoder.retryAfter("-5")).isEmpty();
     assertThat(decoder.retryAfter("99999999999999999999999")).isEmpty();
+    assertThat(decoder.retryAfter("9223372036854775807"))
+        .contains(Duration.ofSeconds(Long.MAX_VALUE));
+    assertThat(decoder.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT"))
+        .hasValueSatisfying(wait -> assertThat(wait).isGreaterThan(Duration.ofDays(365 * 7000)));
   }
 
   @Test

@@ -319,7 +319,9 @@ final class DlqCommand {
           share,
           new DeliveryPolicy(
               settings.delivery().maxAttempts(),
-              new Backoff(() -> ThreadLocalRandom.current().nextDouble())),
+              new Backoff(
+                  () -> ThreadLocalRandom.current().nextDouble(),
+                  settings.delivery().maxRetryAfter())),
           Thread::sleep,
           clock,
           patience,

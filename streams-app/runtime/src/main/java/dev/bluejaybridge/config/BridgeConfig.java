@@ -123,7 +123,11 @@ public record BridgeConfig(
 
   /** Dispatch limits: the rate limit is the quota of the whole cluster, the rest per instance. */
   public record Delivery(
-      int rateLimitPerMinute, int maxInFlight, int maxAttempts, Duration requestTimeout) {}
+      int rateLimitPerMinute,
+      int maxInFlight,
+      int maxAttempts,
+      Duration requestTimeout,
+      Duration maxRetryAfter) {}
 
   /** The admin HTTP server (health, metrics, status). */
   public record Admin(int port) {}

@@ -196,6 +196,14 @@ public final class ConfigKeys {
           "10s",
           "How long one request to Bluejay may take.");
 
+  public static final ConfigKey<Duration> DELIVERY_MAX_RETRY_AFTER =
+      define(
+          "delivery.max-retry-after",
+          duration(),
+          "10m",
+          "The longest wait a Bluejay Retry-After (seconds or HTTP-date) can impose on a call;"
+              + " longer, absurd or overflowing values wait this long.");
+
   // ---- the admin HTTP server, webhooks
   public static final ConfigKey<Integer> ADMIN_PORT =
       define(

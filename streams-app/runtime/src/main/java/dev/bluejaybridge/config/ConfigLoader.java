@@ -175,7 +175,8 @@ public final class ConfigLoader {
             get(ConfigKeys.DELIVERY_RATE_LIMIT_PER_MINUTE),
             get(ConfigKeys.DELIVERY_MAX_IN_FLIGHT),
             get(ConfigKeys.DELIVERY_MAX_ATTEMPTS),
-            get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT));
+            get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT),
+            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER));
     BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
     BridgeConfig.Webhooks webhooks =
         new BridgeConfig.Webhooks(

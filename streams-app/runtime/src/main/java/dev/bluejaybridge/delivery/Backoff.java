@@ -6,16 +6,22 @@ import java.util.function.DoubleSupplier;
 
 /**
  * Full-jitter exponential backoff: the wait before attempt {@code n+1} is uniform in {@code [0,
- * min(cap, base * 2^(n-1))]}, and never shorter than the server's {@code Retry-After}.
+ * min(cap, base * 2^(n-1))]}, and never shorter than the server's {@code Retry-After} up to {@code
+ * delivery.max-retry-after}: a longer, absurd or overflowing {@code Retry-After} waits that long.
  */
 public final class Backoff {
   static final Duration BASE = Duration.ofSeconds(1);
   static final Duration CAP = Duration.ofMinutes(5);
 
   private final DoubleSupplier random;
+  private final Duration maxRetryAfter;
 
-  public Backoff(DoubleSupplier random) {
+  public Backoff(DoubleSupplier random, Duration maxRetryAfter) {
+    if (maxRetryAfter.isNegative()) {
+      throw new IllegalArgumentException("maxRetryAfter must not be negative: " + maxRetryAfter);
+    }
     this.random = random;
+    this.maxRetryAfter = maxRetryAfter;
   }
 
   /** The wait after {@code attempts} failed attempts (≥ 1). */
@@ -23,6 +29,8 @@ public final class Backoff {
     int exponent = Math.min(Math.max(attempts - 1, 0), 30);
     long ceiling = Math.min(CAP.toMillis(), BASE.toMillis() << exponent);
     long jittered = (long) (random.getAsDouble() * ceiling);
-    return Math.max(jittered, retryAfter.map(Duration::toMillis).orElse(0L));
+    Duration asked = retryAfter.filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+    return Math.max(
+        jittered, (asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked).toMillis());
   }
 }

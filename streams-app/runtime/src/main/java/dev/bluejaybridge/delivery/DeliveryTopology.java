@@ -26,7 +26,9 @@ public final class DeliveryTopology {
             new OutboxProcessor(
                 dispatcher,
                 settings,
-                new Backoff(() -> ThreadLocalRandom.current().nextDouble()),
+                new Backoff(
+                    () -> ThreadLocalRandom.current().nextDouble(),
+                    config.delivery().maxRetryAfter()),
                 metrics);
     return new DeliveryStage(
         outbox, DeliveryStores.builders(), sinks, dispatcher.rate()::setTotalPartitions);

@@ -29,7 +29,8 @@ class DeliveryPolicyTest {
   private static final int MAX_ATTEMPTS = 5;
 
   /** The backoff draws its maximum, so the wait is the cap of the attempt: 1 s, 2 s, 4 s, ... */
-  private final DeliveryPolicy policy = new DeliveryPolicy(MAX_ATTEMPTS, new Backoff(() -> 1.0));
+  private final DeliveryPolicy policy =
+      new DeliveryPolicy(MAX_ATTEMPTS, new Backoff(() -> 1.0, Duration.ofMinutes(10)));
 
   private static OutboxEntry entry(Endpoint endpoint, int attempts, boolean verifyFirst) {
     boolean simulated = endpoint == Endpoint.UPDATE_SIMULATION_RESULT;

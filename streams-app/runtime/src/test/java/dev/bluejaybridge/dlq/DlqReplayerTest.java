@@ -80,7 +80,7 @@ class DlqReplayerTest {
         producer,
         client,
         rate,
-        new DeliveryPolicy(4, new Backoff(() -> 0.5)),
+        new DeliveryPolicy(4, new Backoff(() -> 0.5, Duration.ofMinutes(10))),
         millis -> {
           sleeps.add(millis);
           clock.advanceMillis(millis);
