@@ -143,7 +143,7 @@ public final class Main {
   }
 
   /** The project version and the git commit the jar was built from (version.properties). */
-  static final class Version implements CommandLine.IVersionProvider {
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() throws java.io.IOException {
       return new String[] {"bluejay-bridge " + describe()};

@@ -34,21 +34,21 @@ class LogFormatTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-  private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
-  private PrintStream realStdout;
+  private PrintStream realStderr;
 
   @BeforeEach
   void useTheProductionLogConfiguration() throws JoranException {
     configure("/logback.xml");
-    realStdout = System.out;
-    System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+    realStderr = System.err;
+    System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void restoreTheTestLogConfiguration() throws JoranException {
-    System.setOut(realStdout);
+    System.setErr(realStderr);
     configure("/logback-test.xml");
   }
 
@@ -87,8 +87,9 @@ class LogFormatTest {
     return Main.execute(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
   }
 
+  /** The logs go to stderr, so that stdout holds the commands' own output only. */
   private List<String> logLines() {
-    return stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+    return stderr.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
   }
 
   @Test
@@ -104,8 +105,9 @@ class LogFormatTest {
             line -> {
               JsonNode event = JSON.readTree(line);
               assertThat(event.path("loggerName").asText()).isEqualTo(Main.class.getName());
-              assertThat(event.path("message").asText()).startsWith("configuration loaded");
-              assertThat(event.path("arguments").toString()).contains("\"json\"");
+              assertThat(event.path("formattedMessage").asText())
+                  .startsWith("configuration loaded file=")
+                  .endsWith("log_format=json");
             });
   }
 

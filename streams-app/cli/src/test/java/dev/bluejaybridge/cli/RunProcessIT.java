@@ -116,7 +116,7 @@ class RunProcessIT {
       assertThat(lines).isNotEmpty();
       assertThat(String.join("\n", lines)).doesNotContain(KEY);
       for (String line : lines) {
-        assertThat(JSON.readTree(line).has("message")).as(line).isTrue();
+        assertThat(JSON.readTree(line).has("formattedMessage")).as(line).isTrue();
       }
     } finally {
       registryServer.stop();

@@ -1,5 +1,6 @@
 package dev.bluejaybridge.demo;
 
+import dev.bluejaybridge.cli.Main;
 import dev.bluejaybridge.config.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     sortOptions = false,
     header =
         "Runs the whole pipeline on this machine: embedded Kafka, synthetic calls, a local Bluejay.",

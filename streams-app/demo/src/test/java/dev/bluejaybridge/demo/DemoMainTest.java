@@ -35,4 +35,10 @@ class DemoMainTest {
     assertThat(run("demo", "--calls", "none")).isEqualTo(2);
     assertThat(err.toString()).contains("--calls");
   }
+
+  @Test
+  void versionIsTheBridgesVersion() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).startsWith("bluejay-bridge ").contains("(commit ");
+  }
 }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Assembles each call from its records and closes it at the right moment (CONTRACT.md §4).
+ * Assembles each call from its records and closes it at the right moment
+ * (docs/bluejay-requests.md).
  *
  * <p>A record costs a constant number of store operations whatever its call's length: one part is
  * appended, the small {@link CallState} is rewritten. Each call has exactly one timer entry, kept

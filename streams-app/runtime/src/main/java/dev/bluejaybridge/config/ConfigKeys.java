@@ -6,6 +6,7 @@ import static dev.bluejaybridge.config.ConfigType.duration;
 import static dev.bluejaybridge.config.ConfigType.httpUrl;
 import static dev.bluejaybridge.config.ConfigType.integer;
 import static dev.bluejaybridge.config.ConfigType.path;
+import static dev.bluejaybridge.config.ConfigType.positiveDuration;
 import static dev.bluejaybridge.config.ConfigType.secret;
 import static dev.bluejaybridge.config.ConfigType.size;
 import static dev.bluejaybridge.config.ConfigType.string;
@@ -106,7 +107,11 @@ public final class ConfigKeys {
 
   // ---- calls
   public static final ConfigKey<Duration> CALL_INACTIVITY_GAP =
-      define("call.inactivity-gap", duration(), "30s", "Wall-clock silence that closes a call.");
+      define(
+          "call.inactivity-gap",
+          positiveDuration(),
+          "30s",
+          "Wall-clock silence that closes a call.");
   public static final ConfigKey<Duration> CALL_END_GRACE =
       define(
           "call.end-grace",
@@ -114,7 +119,7 @@ public final class ConfigKeys {
           "5s",
           "How long to wait after the end-of-call event for stragglers.");
   public static final ConfigKey<Duration> CALL_MAX_DURATION =
-      define("call.max-duration", duration(), "4h", "A call open longer is closed anyway.");
+      define("call.max-duration", positiveDuration(), "4h", "A call open longer is closed anyway.");
   public static final ConfigKey<Duration> CALL_LATE_RETENTION =
       define(
           "call.late-retention",
@@ -192,7 +197,7 @@ public final class ConfigKeys {
   public static final ConfigKey<Duration> DELIVERY_REQUEST_TIMEOUT =
       define(
           "delivery.request-timeout",
-          duration(),
+          positiveDuration(),
           "10s",
           "How long one request to Bluejay may take.");
 

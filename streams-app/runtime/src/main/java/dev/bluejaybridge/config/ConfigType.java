@@ -72,6 +72,20 @@ public final class ConfigType<T> {
     return new ConfigType<>("duration", Durations::parse, false);
   }
 
+  /** A duration longer than zero (a timeout, a gap: zero would mean "at once" or "never"). */
+  static ConfigType<Duration> positiveDuration() {
+    return new ConfigType<>(
+        "duration, more than 0",
+        text -> {
+          Duration value = Durations.parse(text);
+          if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException("'" + text + "' must be more than 0");
+          }
+          return value;
+        },
+        false);
+  }
+
   /**
    * A byte size of at least {@code min}. The minimum catches a number written without its unit
    * ({@code 64} is 64 bytes, not 64 MiB).

@@ -16,9 +16,9 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The JSON of delivery receipts and delivery dead-letter records (CONTRACT.md §4 and §5), and the
- * DLQ headers {@code bridge.error.reason}, {@code bridge.error.status}, {@code
- * bridge.error.attempts}.
+ * The JSON of delivery receipts and delivery dead-letter records (docs/topics.md and
+ * docs/failures.md), and the DLQ headers {@code bridge.error.reason}, {@code bridge.error.status},
+ * {@code bridge.error.attempts}.
  */
 public final class DeliveryRecords {
   static final String REASON_HEADER = "bridge.error.reason";

@@ -18,8 +18,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The request bodies Bluejay receives for a closed call (CONTRACT §4): JSON bytes with keys in a
- * fixed order, so the same call always gives the same bytes.
+ * The request bodies Bluejay receives for a closed call (docs/bluejay-requests.md): JSON bytes with
+ * keys in a fixed order, so the same call always gives the same bytes.
  *
  * <p>A production call goes to update-log, which has no transcript or tags field: the transcript's
  * figures and the call tags go into {@code metadata} instead. A simulated call goes to

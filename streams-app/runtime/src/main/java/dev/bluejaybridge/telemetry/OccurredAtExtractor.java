@@ -5,7 +5,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
- * Uses {@code occurred_at} as the record time (CONTRACT.md §3). A record without a usable one keeps
+ * Uses {@code occurred_at} as the record time (docs/topics.md). A record without a usable one keeps
  * its Kafka timestamp, so that it still reaches validation and, if it is poison, the input DLQ:
  * Kafka Streams would silently drop a record with a negative timestamp.
  */

@@ -3,7 +3,7 @@ package dev.bluejaybridge.telemetry;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The fields every telemetry record has (CONTRACT.md §3), read the same way from the three
+ * The fields every telemetry record has (docs/topics.md), read the same way from the three
  * generated classes, which share no interface.
  */
 public final class Telemetry {

@@ -8,7 +8,7 @@ import dev.bluejaybridge.errors.PoisonRecordException;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The checks of CONTRACT.md §3 that a decoded record must pass before it joins its call: a key
+ * The checks of docs/topics.md that a decoded record must pass before it joins its call: a key
  * equal to its non-empty {@code call_id}, offsets that are not negative, JSON text that parses (and
  * is an object where one is required). A failure is a {@link PoisonRecordException} with a stable
  * reason.

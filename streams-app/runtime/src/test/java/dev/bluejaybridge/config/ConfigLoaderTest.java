@@ -77,6 +77,29 @@ class ConfigLoaderTest {
             "rocksdb.memtable-memory: '16' is below the minimum 1MiB (a plain number is bytes)");
   }
 
+  /** Found from outside: a zero timeout passed validation, then `run` failed with exit 1. */
+  @Test
+  void refusesZeroTimeoutsAndGapsAsConfigurationErrors() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    Map.of(
+                        "kafka.bootstrap.servers", "k:9092",
+                        "schema.registry.url", "http://sr:8081",
+                        "delivery.request-timeout", "0s",
+                        "call.inactivity-gap", "0ms",
+                        "call.max-duration", "0s",
+                        "call.end-grace", "0s")));
+
+    assertThat(e.problems())
+        .containsExactlyInAnyOrder(
+            "delivery.request-timeout: '0s' must be more than 0",
+            "call.inactivity-gap: '0ms' must be more than 0",
+            "call.max-duration: '0s' must be more than 0");
+  }
+
   @Test
   void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
     ConfigException e =

@@ -124,7 +124,7 @@ public final class PipelineDriver implements AutoCloseable {
             config.topics().inputDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** A driver with the default settings of CONTRACT.md §2. */
+  /** A driver with the default settings (docs/configuration.md). */
   public static PipelineDriver create() {
     return new PipelineDriver(Map.of());
   }
