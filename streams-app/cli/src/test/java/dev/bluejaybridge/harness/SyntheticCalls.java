@@ -166,8 +166,8 @@ final class SyntheticCalls {
     }
 
     if (poisonEvery > 0 && (index + 1) % poisonEvery == 0) {
-      CallGenerator.Poison[] kinds = CallGenerator.Poison.values();
-      CallGenerator.Poison kind = kinds[(int) (((index + 1) / poisonEvery - 1) % kinds.length)];
+      CallGenerator.Poison[] poisons = CallGenerator.Poison.values();
+      CallGenerator.Poison kind = poisons[(int) (((index + 1) / poisonEvery - 1) % poisons.length)];
       int at = 1 + random.nextInt(parts.size() - 2);
       parts.add(at, poison(kind, "poison-" + seed + "-" + index, callId, agent, simulation));
       timeline.add(at, new long[] {timeline.get(at)[0]});

@@ -378,11 +378,7 @@ public final class CallGenerator {
     s.user("Hi, I'd like to book a " + service + ", ideally on " + day + " if you have anything.");
     s.intent("book_appointment");
     s.filler("Sure, let me check the schedule for you.");
-    s.tool(
-        "check_availability",
-        "Lists open appointment slots for a service on a day",
-        object("service", service, "date", date.toString(), "location", "maple-street"),
-        object("date", date.toString(), "slots", slots, "timezone", "America/Chicago"));
+    checkAvailability(s, service, date, slots);
     s.agent("On " + day + " I have " + String.join(", ", slots) + ". Which works best for you?");
     s.user(slot + " works. The name is " + patient + ".");
     s.tool(
@@ -415,13 +411,17 @@ public final class CallGenerator {
         object("phone", phone, "confirmation_id", confirmation),
         object("delivered", true, "provider_message_id", "SM" + hex(16)));
     s.agent("Done. Is there anything else I can help with?");
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("No, that's all. Thank you!");
-    s.agent("You're welcome, see you on " + day + ". Goodbye!");
-    s.callEnded("booked", "resolved");
+    s.goodbye(
+        "No, that's all. Thank you!", "You're welcome, see you on " + day + ". Goodbye!", "booked");
+  }
+
+  private static void checkAvailability(
+      Script s, String service, LocalDate date, List<String> slots) {
+    s.tool(
+        "check_availability",
+        "Lists open appointment slots for a service on a day",
+        object("service", service, "date", date.toString(), "location", "maple-street"),
+        object("date", date.toString(), "slots", slots, "timezone", "America/Chicago"));
   }
 
   private void orderStatus(Script s) {
@@ -480,13 +480,10 @@ public final class CallGenerator {
     } else {
       s.agent("Good news: it shipped with " + carrier + " and should arrive on " + etaDay + ".");
     }
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("Okay, thanks for checking.");
-    s.agent("My pleasure. Have a great day!");
-    s.callEnded(delayed ? "credit_issued" : "informed", "resolved");
+    s.goodbye(
+        "Okay, thanks for checking.",
+        "My pleasure. Have a great day!",
+        delayed ? "credit_issued" : "informed");
   }
 
   private void reschedule(Script s) {
@@ -526,11 +523,7 @@ public final class CallGenerator {
     s.agent("I see your " + service + " on " + oldDay + ". When would you like to come instead?");
     s.user("Do you have anything on " + wantedDay + "?");
     s.filler("Let me look.");
-    s.tool(
-        "check_availability",
-        "Lists open appointment slots for a service on a day",
-        object("service", service, "date", wanted.toString(), "location", "maple-street"),
-        object("date", wanted.toString(), "slots", slots, "timezone", "America/Chicago"));
+    checkAvailability(s, service, wanted, slots);
     s.agent("On " + wantedDay + " I have " + String.join(", ", slots) + ".");
     s.user("Let's do " + slot + ".");
     s.tool(
@@ -539,13 +532,7 @@ public final class CallGenerator {
         object("appointment_id", appointment, "new_date", wanted.toString(), "new_time", slot),
         object("appointment_id", appointment, "status", "rescheduled"));
     s.agent("Done: you're now booked for " + wantedDay + " at " + slot + ".");
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("Perfect, thanks.");
-    s.agent("Thank you for calling. Goodbye!");
-    s.callEnded("rescheduled", "resolved");
+    s.goodbye("Perfect, thanks.", "Thank you for calling. Goodbye!", "rescheduled");
   }
 
   // ---------------------------------------------------------------- poison
@@ -775,6 +762,20 @@ public final class CallGenerator {
           object("intent", intent),
           List.of(),
           false);
+    }
+
+    /**
+     * The end of a resolved call: the caller's and the agent's last lines and the end-of-call
+     * event, or, for a call that ends by inactivity, silence instead.
+     */
+    void goodbye(String userLine, String agentLine, String outcome) {
+      if (endsByInactivity) {
+        silence("abandoned");
+        return;
+      }
+      user(userLine);
+      agent(agentLine);
+      callEnded(outcome, "resolved");
     }
 
     /** The caller goes quiet and never hangs up: nothing ends the call but inactivity. */
