@@ -4,8 +4,7 @@ import dev.bluejaybridge.telemetry.CallEvent;
 import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.telemetry.ToolCall;
 import dev.bluejaybridge.telemetry.TranscriptTurn;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.bluejaybridge.testkit.CallGenerator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,25 +17,11 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Writes synthetic calls: 20-50 records over the three topics (transcript turns of 60-200
  * characters, tool calls with ~100-byte parameters and ~300-byte output, events; the last event
- * ends the call), optionally simulated, optionally with one poison record. Seeded: the same seed
- * and index give the same call.
+ * ends the call), optionally simulated, optionally with one poison record (of the testkit's {@link
+ * CallGenerator.Poison} kinds). Seeded: the same seed and index give the same call. Sized for the
+ * benchmarks, not for reading: the demo's conversations are {@link CallGenerator}'s.
  */
 final class SyntheticCalls {
-  /** How a poison record is broken, and the input-DLQ reason ({@code bridge.error.reason}). */
-  enum Poison {
-    INVALID_JSON("invalid-json"),
-    KEY_MISMATCH("key-mismatch"),
-    NOT_AVRO("bad-magic-byte"),
-    UNKNOWN_SCHEMA("unknown-schema-id"),
-    NEGATIVE_OFFSET("negative-offset");
-
-    final String reason;
-
-    Poison(String reason) {
-      this.reason = reason;
-    }
-  }
-
   /**
    * One record of a call.
    *
@@ -85,17 +70,14 @@ final class SyntheticCalls {
     "Sure, my date of birth is the fourth of March, nineteen eighty-two.",
   };
 
-  private final String toolCallsTopic;
-  private final String eventsTopic;
-  private final String transcriptsTopic;
+  private final CallGenerator.Topics topics;
   private final long seed;
   private final double simulatedFraction;
   private final int poisonEvery;
 
   SyntheticCalls(TopicNames topics, long seed, double simulatedFraction, int poisonEvery) {
-    this.toolCallsTopic = topics.toolCalls();
-    this.eventsTopic = topics.events();
-    this.transcriptsTopic = topics.transcripts();
+    this.topics =
+        new CallGenerator.Topics(topics.toolCalls(), topics.events(), topics.transcripts());
     this.seed = seed;
     this.simulatedFraction = simulatedFraction;
     this.poisonEvery = poisonEvery;
@@ -184,8 +166,8 @@ final class SyntheticCalls {
     }
 
     if (poisonEvery > 0 && (index + 1) % poisonEvery == 0) {
-      Poison kind =
-          Poison.values()[(int) (((index + 1) / poisonEvery - 1) % Poison.values().length)];
+      CallGenerator.Poison[] poisons = CallGenerator.Poison.values();
+      CallGenerator.Poison kind = poisons[(int) (((index + 1) / poisonEvery - 1) % poisons.length)];
       int at = 1 + random.nextInt(parts.size() - 2);
       parts.add(at, poison(kind, "poison-" + seed + "-" + index, callId, agent, simulation));
       timeline.add(at, new long[] {timeline.get(at)[0]});
@@ -231,7 +213,7 @@ final class SyntheticCalls {
       long end) {
     return new Part(
         0,
-        transcriptsTopic,
+        topics.transcripts(),
         callId,
         occurredAt ->
             TranscriptTurn.newBuilder()
@@ -279,7 +261,7 @@ final class SyntheticCalls {
             customer);
     return new Part(
         0,
-        toolCallsTopic,
+        topics.toolCalls(),
         callId,
         occurredAt ->
             ToolCall.newBuilder()
@@ -316,7 +298,7 @@ final class SyntheticCalls {
     List<String> callTags = endsCall ? List.of("resolved") : List.of("inbound");
     return new Part(
         0,
-        eventsTopic,
+        topics.events(),
         callId,
         occurredAt ->
             CallEvent.newBuilder()
@@ -340,84 +322,16 @@ final class SyntheticCalls {
   }
 
   private Part poison(
-      Poison kind, String poisonId, String callId, String agent, String simulation) {
-    return switch (kind) {
-      case INVALID_JSON ->
-          new Part(
-              0,
-              toolCallsTopic,
-              callId,
-              occurredAt ->
-                  ToolCall.newBuilder()
-                      .setCallId(callId)
-                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
-                      .setAgentId(agent)
-                      .setSimulationResultId(simulation)
-                      .setName("get_order_status")
-                      .setStartOffsetMs(12_400)
-                      .setParametersJson("{\"order_id\": \"NW-20931\", \"include_items\": tru")
-                      .setOutputJson(null)
-                      .build(),
-              null,
-              poisonId,
-              kind.reason);
-      case KEY_MISMATCH ->
-          new Part(
-              0,
-              transcriptsTopic,
-              agent,
-              occurredAt ->
-                  TranscriptTurn.newBuilder()
-                      .setCallId(callId)
-                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
-                      .setAgentId(agent)
-                      .setSimulationResultId(simulation)
-                      .setSpeaker(Speaker.AGENT)
-                      .setUtterance("Is there anything else I can help with?")
-                      .setStartOffsetMs(30_000)
-                      .setEndOffsetMs(32_100)
-                      .build(),
-              null,
-              poisonId,
-              kind.reason);
-      case NOT_AVRO ->
-          new Part(
-              0,
-              eventsTopic,
-              callId,
-              null,
-              ("{\"call_id\":\"" + callId + "\",\"title\":\"sentiment changed\"}")
-                  .getBytes(StandardCharsets.UTF_8),
-              poisonId,
-              kind.reason);
-      case UNKNOWN_SCHEMA ->
-          new Part(
-              0,
-              toolCallsTopic,
-              callId,
-              null,
-              ByteBuffer.allocate(13).put((byte) 0).putInt(424_242).putLong(42L).array(),
-              poisonId,
-              kind.reason);
-      case NEGATIVE_OFFSET ->
-          new Part(
-              0,
-              transcriptsTopic,
-              callId,
-              occurredAt ->
-                  TranscriptTurn.newBuilder()
-                      .setCallId(callId)
-                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
-                      .setAgentId(agent)
-                      .setSimulationResultId(simulation)
-                      .setSpeaker(Speaker.USER)
-                      .setUtterance("Hello? Hi.")
-                      .setStartOffsetMs(-1_200)
-                      .setEndOffsetMs(400)
-                      .build(),
-              null,
-              poisonId,
-              kind.reason);
-    };
+      CallGenerator.Poison kind, String poisonId, String callId, String agent, String simulation) {
+    CallGenerator.PoisonRecord broken =
+        kind.record(topics, callId, agent, simulation, Instant.EPOCH);
+    // An Avro value gets its occurred_at when it is sent, as the valid records do.
+    LongFunction<SpecificRecord> value =
+        broken.value() == null
+            ? null
+            : occurredAt ->
+                kind.record(topics, callId, agent, simulation, Instant.ofEpochMilli(occurredAt))
+                    .value();
+    return new Part(0, broken.topic(), broken.key(), value, broken.raw(), poisonId, kind.reason());
   }
 }

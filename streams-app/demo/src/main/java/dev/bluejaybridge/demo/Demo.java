@@ -7,6 +7,9 @@ import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.config.Durations;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.serde.AvroSerializer;
+import dev.bluejaybridge.testkit.BluejayStandIn;
+import dev.bluejaybridge.testkit.CallGenerator;
+import dev.bluejaybridge.testkit.KafkaTestCluster;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -52,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * The embedded demo: an in-process KRaft broker in a temporary directory, the in-memory schema
  * registry ({@code mock://demo}), the real pipeline started through {@link BridgeApp} (exactly
  * once), synthetic calls from {@link CallGenerator} with a few poison records, and a local Bluejay
- * receiver ({@link LocalBluejay}) — or the real Bluejay API when {@code BLUEJAY_API_KEY} is set.
+ * receiver ({@link BluejayStandIn}, writing the bodies it accepts to a folder) — or the real
+ * Bluejay API when {@code BLUEJAY_API_KEY} is set.
  *
  * <p>It prints a progress line about once a second and, once every call is delivered or
  * dead-lettered and every poison record is in the input DLQ (all read from the output topics, read
@@ -215,7 +219,7 @@ public final class Demo {
                 !real,
                 seed,
                 Instant.now()),
-            topics);
+            new CallGenerator.Topics(topics.toolCalls(), topics.events(), topics.transcripts()));
     printServices(services);
 
     KafkaProducer<String, byte[]> producer =
@@ -237,7 +241,7 @@ public final class Demo {
     DemoProgress progress = new DemoProgress(topics, callIds);
     LongSupplier requests =
         services.receiver().isPresent()
-            ? services.receiver().get()::requests
+            ? services.receiver().get()::requestCount
             : progress::attemptsReported;
     boolean done = produceAndWatch(plan, producer, consumer, progress, requests);
 
@@ -254,8 +258,8 @@ public final class Demo {
             topics.inputDlq(),
             requests.getAsLong(),
             Duration.ofNanos(System.nanoTime() - startNanos),
-            services.receiver().map(LocalBluejay::bodies),
-            services.receiver().map(LocalBluejay::bodyFiles).orElse(0),
+            services.bodies(),
+            services.receiver().map(BluejayStandIn::bodyFiles).orElse(0),
             progress.unaccounted(callIds));
     summary.print(out);
     if (sendFailures.get() > 0) {
@@ -288,10 +292,14 @@ public final class Demo {
     return 0;
   }
 
-  /** What the demo started: broker, receiver (none against the real API), pipeline. */
+  /**
+   * What the demo started: broker, receiver and its folder of request bodies (none against the real
+   * API), pipeline.
+   */
   private record Services(
-      EmbeddedKafka kafka,
-      Optional<LocalBluejay> receiver,
+      KafkaTestCluster kafka,
+      Optional<BluejayStandIn> receiver,
+      Optional<Path> bodies,
       BridgeApp app,
       BridgeConfig config,
       String baseUrl) {}
@@ -304,14 +312,16 @@ public final class Demo {
   private Services startServices(Optional<String> realApiKey) throws Exception {
     Path work = Files.createTempDirectory("bluejay-bridge-demo-");
     register(() -> deleteRecursively(work));
-    EmbeddedKafka kafka = register(EmbeddedKafka.start(work.resolve("kafka")));
-    Optional<LocalBluejay> receiver = Optional.empty();
+    KafkaTestCluster kafka = register(KafkaTestCluster.start(work.resolve("kafka")));
+    Optional<BluejayStandIn> receiver = Optional.empty();
+    Optional<Path> bodies = Optional.empty();
     if (realApiKey.isEmpty()) {
-      Path bodies =
-          options.out().isPresent()
-              ? Files.createDirectories(options.out().get())
-              : Files.createTempDirectory("bluejay-bridge-demo-requests-");
-      receiver = Optional.of(register(LocalBluejay.start(bodies)));
+      bodies =
+          Optional.of(
+              options.out().isPresent()
+                  ? Files.createDirectories(options.out().get())
+                  : Files.createTempDirectory("bluejay-bridge-demo-requests-"));
+      receiver = Optional.of(register(new BluejayStandIn()).writeBodiesTo(bodies.get()));
     }
     String baseUrl =
         receiver
@@ -356,7 +366,7 @@ public final class Demo {
         register(
             BridgeApp.start(
                 config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC()));
-    return new Services(kafka, receiver, app, config, baseUrl);
+    return new Services(kafka, receiver, bodies, app, config, baseUrl);
   }
 
   private void printServices(Services services) {

@@ -2,6 +2,7 @@ package dev.bluejaybridge.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bluejaybridge.testkit.CallGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -30,26 +30,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole application as {@code run} starts it, on a real broker, delivering to the stand-in. */
 class BridgeAppIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static KafkaTestCluster kafka;
+  @RegisterExtension static final KafkaTestCluster kafka = KafkaTestCluster.extension();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaTestCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    kafka.close();
-  }
 
   private BridgeConfig config(
       String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {

@@ -36,25 +36,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The pipeline as {@code run} starts it, against a real KRaft broker. */
 class PipelineIT {
-  private static KafkaTestCluster kafka;
+  @RegisterExtension static final KafkaTestCluster kafka = KafkaTestCluster.extension();
   @TempDir Path stateDir;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaTestCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    kafka.close();
-  }
 
   private BridgeConfig config(String prefix, String registry) {
     return ConfigLoader.parse(

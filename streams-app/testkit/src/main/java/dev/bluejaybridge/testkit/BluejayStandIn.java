@@ -19,7 +19,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.ScenarioMappingBuilder;
-import com.github.tomakehurst.wiremock.common.ConsoleNotifier;
+import com.github.tomakehurst.wiremock.common.Slf4jNotifier;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +68,9 @@ import org.slf4j.LoggerFactory;
  * from what was accepted: each simulation result's {@code actual} tool calls are those of every
  * accepted POST for it, appended (as Bluejay does). Faults ({@code stub…}) take precedence over the
  * defaults until {@link #reset()}.
+ *
+ * <p>With {@link #writeBodiesTo(Path)}, every accepted update body is also written to a folder, as
+ * the demo shows them.
  */
 public final class BluejayStandIn implements AutoCloseable {
 
@@ -81,8 +86,12 @@ public final class BluejayStandIn implements AutoCloseable {
 
   static {
     // Jetty logs every selector wake-up at DEBUG; without a logback-test.xml that is the default.
+    // A level set before (a configuration file, the demo's quiet logs) stays.
     for (String noisy : new String[] {"org.eclipse.jetty", "wiremock", "com.github.tomakehurst"}) {
-      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(noisy)).setLevel(Level.WARN);
+      if (LoggerFactory.getLogger(noisy) instanceof ch.qos.logback.classic.Logger logger
+          && logger.getLevel() == null) {
+        logger.setLevel(Level.WARN);
+      }
     }
   }
 
@@ -209,6 +218,10 @@ public final class BluejayStandIn implements AutoCloseable {
   private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> updateAttempts = new ConcurrentHashMap<>();
   private volatile AnswerPlan plan;
+  private final AtomicLong requestCount = new AtomicLong();
+  private volatile Path bodyFolder;
+  private final Map<String, AtomicInteger> bodyFilesById = new ConcurrentHashMap<>();
+  private final AtomicInteger bodyFiles = new AtomicInteger();
 
   private static final class SimulationResult {
     volatile String status = "COMPLETED";
@@ -249,7 +262,7 @@ public final class BluejayStandIn implements AutoCloseable {
             options
                 .bindAddress("127.0.0.1")
                 .jettyAcceptors(1)
-                .notifier(new ConsoleNotifier(false))
+                .notifier(new Slf4jNotifier(false))
                 .extensions(new Transformer(schemas)));
     server.start();
     stubDefaults();
@@ -318,6 +331,28 @@ public final class BluejayStandIn implements AutoCloseable {
   /** The requests for one endpoint. */
   public List<RecordedRequest> requestsTo(Endpoint endpoint) {
     return requests().stream().filter(r -> endpoint.matches(r.method(), r.path())).toList();
+  }
+
+  /** How many requests arrived so far, whatever their path or answer (cheaper than requests()). */
+  public long requestCount() {
+    return requestCount.get();
+  }
+
+  /**
+   * From now on, writes the body of every accepted update (answered 2xx) to {@code folder}, which
+   * must exist, pretty-printed, before the answer goes out: {@code <call_id>.json} for update-log,
+   * {@code <simulation_result_id>.json} for update-simulation-result ({@code <id>.2.json} and so on
+   * when the same id comes again; characters other than letters, digits, '.', '_' and '-' become
+   * '_').
+   */
+  public BluejayStandIn writeBodiesTo(Path folder) {
+    this.bodyFolder = java.util.Objects.requireNonNull(folder, "folder");
+    return this;
+  }
+
+  /** How many body files {@link #writeBodiesTo(Path)} wrote so far. */
+  public int bodyFiles() {
+    return bodyFiles.get();
   }
 
   /** Every request to a Bluejay endpoint, with its answer, in arrival order. */
@@ -537,6 +572,7 @@ public final class BluejayStandIn implements AutoCloseable {
     @Override
     public ResponseDefinition transform(ServeEvent serveEvent) {
       long receivedNanos = System.nanoTime();
+      requestCount.incrementAndGet();
       Request request = serveEvent.getRequest();
       ResponseDefinition planned = serveEvent.getResponseDefinition();
       String method = request.getMethod().getName();
@@ -619,6 +655,9 @@ public final class BluejayStandIn implements AutoCloseable {
       if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT && accepted(planned)) {
         append(body); // even when the answer comes too late for the client: Bluejay took it
       }
+      if (endpoint.get() != Endpoint.RETRIEVE_SIMULATION_RESULT && accepted(planned)) {
+        writeBody(id, body);
+      }
       if (endpoint.get() == Endpoint.RETRIEVE_SIMULATION_RESULT
           && planned.getTransformers() != null
           && planned.getTransformers().contains(TRANSFORMER)) {
@@ -627,6 +666,24 @@ public final class BluejayStandIn implements AutoCloseable {
             .build();
       }
       return planned;
+    }
+  }
+
+  private void writeBody(String id, JsonNode body) {
+    Path folder = bodyFolder;
+    if (folder == null) {
+      return;
+    }
+    String safe = id.replaceAll("[^A-Za-z0-9._-]", "_");
+    int seen = bodyFilesById.computeIfAbsent(safe, s -> new AtomicInteger()).incrementAndGet();
+    Path file = folder.resolve(seen == 1 ? safe + ".json" : safe + "." + seen + ".json");
+    try {
+      Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+      bodyFiles.incrementAndGet();
+    } catch (IOException e) {
+      // The answer still goes out: the file is a view of what was received, not a part of it.
+      LoggerFactory.getLogger(BluejayStandIn.class)
+          .warn("cannot write request body file={} error=\"{}\"", file, e.getMessage());
     }
   }
 

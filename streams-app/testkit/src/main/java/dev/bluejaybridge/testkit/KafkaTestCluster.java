@@ -2,7 +2,10 @@ package dev.bluejaybridge.testkit;
 
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,23 +20,73 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** A real one-node KRaft broker, in process, configured so that exactly-once works on one node. */
-public final class KafkaTestCluster implements AutoCloseable {
-  private final KafkaClusterTestKit cluster;
+/**
+ * A real one-node KRaft broker (combined broker and controller), in process, configured so that
+ * exactly-once works on one node. Started directly ({@link #start()}, {@link #start(Path)}) or as a
+ * JUnit 5 extension that starts it before the class's first test and stops it after its last:
+ *
+ * <pre>{@code
+ * @RegisterExtension static final KafkaTestCluster kafka = KafkaTestCluster.extension();
+ * }</pre>
+ */
+public final class KafkaTestCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+  private static final Logger LOGGER = LoggerFactory.getLogger(KafkaTestCluster.class);
+
+  private volatile KafkaClusterTestKit cluster;
 
   private KafkaTestCluster(KafkaClusterTestKit cluster) {
     this.cluster = cluster;
   }
 
+  /** Starts a broker with its data in a new temporary directory (removed on close). */
   public static KafkaTestCluster start() throws Exception {
+    return new KafkaTestCluster(startCluster(null));
+  }
+
+  /**
+   * Starts a broker with its data under {@code dir} (removed on close), and waits until it is
+   * ready.
+   */
+  public static KafkaTestCluster start(Path dir) throws Exception {
+    return new KafkaTestCluster(startCluster(dir));
+  }
+
+  /**
+   * A broker not started yet, for {@code @RegisterExtension}: started before all tests of the
+   * class, closed after them.
+   */
+  public static KafkaTestCluster extension() {
+    return new KafkaTestCluster(null);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    if (cluster != null) {
+      throw new IllegalStateException("the broker is already started");
+    }
+    cluster = startCluster(null);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    close();
+  }
+
+  private static KafkaClusterTestKit startCluster(Path dir) throws Exception {
+    TestKitNodes.Builder nodes =
+        new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1);
+    if (dir != null) {
+      nodes.setBaseDirectory(dir);
+    }
     KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
+        new KafkaClusterTestKit.Builder(nodes.build())
+            // One node: every internal topic has one replica, or consumers and transactions stall.
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("offsets.topic.num.partitions", "3")
             .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -41,14 +94,44 @@ public final class KafkaTestCluster implements AutoCloseable {
             .setConfigProp("transaction.state.log.num.partitions", "3")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
             .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
-    return new KafkaTestCluster(cluster);
+    try {
+      format(cluster);
+      cluster.startup();
+      cluster.waitForReadyBrokers();
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /**
+   * Kafka's storage formatter prints to {@code System.out} (the demo's output): it is captured for
+   * the time of formatting and logged at DEBUG.
+   */
+  private static void format(KafkaClusterTestKit cluster) throws Exception {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(stdout);
+      LOGGER.debug("storage formatted: {}", captured.toString(StandardCharsets.UTF_8).trim());
+    }
+  }
+
+  private KafkaClusterTestKit cluster() {
+    KafkaClusterTestKit started = cluster;
+    if (started == null) {
+      throw new IllegalStateException(
+          "the broker is not started (an extension() starts before all tests, when registered)");
+    }
+    return started;
   }
 
   public String bootstrapServers() {
-    return cluster.bootstrapServers();
+    return cluster().bootstrapServers();
   }
 
   /** Creates topics, each {@code name=partitions}. */
@@ -173,8 +256,13 @@ public final class KafkaTestCluster implements AutoCloseable {
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
+  /** Stops the broker and removes its data; a no-op when it is not running. */
   @Override
   public void close() throws Exception {
-    cluster.close();
+    KafkaClusterTestKit started = cluster;
+    cluster = null;
+    if (started != null) {
+      started.close();
+    }
   }
 }

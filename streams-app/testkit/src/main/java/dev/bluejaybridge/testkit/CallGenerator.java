@@ -1,10 +1,9 @@
-package dev.bluejaybridge.demo;
+package dev.bluejaybridge.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.telemetry.CallEvent;
 import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.telemetry.ToolCall;
@@ -30,10 +29,11 @@ import java.util.stream.IntStream;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Plans the demo's synthetic traffic: calls of voice agents booking appointments, checking orders
- * and rescheduling, each a conversation of transcript turns, tool calls with JSON parameters and
- * output, and events, plus a few poison records. The plan is a timeline of records to produce, in
- * wall-clock milliseconds from the start; the same seed gives the same plan.
+ * The synthetic call generator (the demo's traffic, and the poison kinds every test shares). Plans
+ * synthetic traffic: calls of voice agents booking appointments, checking orders and rescheduling,
+ * each a conversation of transcript turns, tool calls with JSON parameters and output, and events,
+ * plus a few poison records. The plan is a timeline of records to produce, in wall-clock
+ * milliseconds from the start; the same seed gives the same plan.
  *
  * <p>Calls run in compressed time: {@value #COMPRESSION} seconds of conversation pass in one
  * wall-clock second at speed 1. Each record is produced when it would become available in a real
@@ -46,9 +46,9 @@ import org.apache.avro.specific.SpecificRecord;
  * order across its partitions, and with calls minutes apart in event time one topic's records of a
  * call would be processed seconds after another's, after the end grace had closed the call.
  */
-final class CallGenerator {
+public final class CallGenerator {
   /** Seconds of conversation played per wall-clock second at speed 1. */
-  static final int COMPRESSION = 60;
+  public static final int COMPRESSION = 60;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -72,7 +72,7 @@ final class CallGenerator {
   private static final List<String> CARRIERS = List.of("UPS", "FedEx", "USPS");
 
   /** How a poison record is broken, and the input DLQ reason it must get. */
-  enum Poison {
+  public enum Poison {
     /** A tool call whose {@code parameters_json} the model cut off mid-object. */
     INVALID_JSON("invalid-json"),
     /** A producer that keys by agent id instead of call id. */
@@ -91,13 +91,96 @@ final class CallGenerator {
     }
 
     /** The {@code bridge.error.reason} header the input DLQ record must carry. */
-    String reason() {
+    public String reason() {
       return reason;
+    }
+
+    /**
+     * A record broken this way, in call {@code callId} of agent {@code agentId} ({@code
+     * simulationResultId} null for a production call), happening at {@code occurredAt}.
+     */
+    public PoisonRecord record(
+        Topics topics,
+        String callId,
+        String agentId,
+        String simulationResultId,
+        Instant occurredAt) {
+      return switch (this) {
+        case INVALID_JSON ->
+            new PoisonRecord(
+                topics.toolCalls(),
+                callId,
+                ToolCall.newBuilder()
+                    .setCallId(callId)
+                    .setOccurredAt(occurredAt)
+                    .setAgentId(agentId)
+                    .setSimulationResultId(simulationResultId)
+                    .setName("get_order_status")
+                    .setStartOffsetMs(12_400)
+                    .setParametersJson("{\"order_id\": \"NW-20931\", \"include_items\": tru")
+                    .setOutputJson(null)
+                    .build(),
+                null);
+        case KEY_MISMATCH ->
+            new PoisonRecord(
+                topics.transcripts(),
+                agentId,
+                TranscriptTurn.newBuilder()
+                    .setCallId(callId)
+                    .setOccurredAt(occurredAt)
+                    .setAgentId(agentId)
+                    .setSimulationResultId(simulationResultId)
+                    .setSpeaker(Speaker.AGENT)
+                    .setUtterance("Is there anything else I can help with?")
+                    .setStartOffsetMs(30_000)
+                    .setEndOffsetMs(32_100)
+                    .build(),
+                null);
+        case NOT_AVRO ->
+            new PoisonRecord(
+                topics.events(),
+                callId,
+                null,
+                ("{\"call_id\":\""
+                        + callId
+                        + "\",\"title\":\"sentiment changed\",\"start_offset_ms\":15000}")
+                    .getBytes(StandardCharsets.UTF_8));
+        case UNKNOWN_SCHEMA ->
+            new PoisonRecord(
+                topics.toolCalls(),
+                callId,
+                null,
+                ByteBuffer.allocate(13).put((byte) 0).putInt(424_242).putLong(42L).array());
+        case NEGATIVE_OFFSET ->
+            new PoisonRecord(
+                topics.transcripts(),
+                callId,
+                TranscriptTurn.newBuilder()
+                    .setCallId(callId)
+                    .setOccurredAt(occurredAt)
+                    .setAgentId(agentId)
+                    .setSimulationResultId(simulationResultId)
+                    .setSpeaker(Speaker.USER)
+                    .setUtterance("Hello? Hi.")
+                    .setStartOffsetMs(-1_200)
+                    .setEndOffsetMs(400)
+                    .build(),
+                null);
+      };
     }
   }
 
+  /**
+   * A poison record: an Avro {@code value} that the bridge's checks refuse, or {@code raw} bytes
+   * that do not decode (the other is null).
+   */
+  public record PoisonRecord(String topic, String key, SpecificRecord value, byte[] raw) {}
+
+  /** The three input topics the generated records go to. */
+  public record Topics(String toolCalls, String events, String transcripts) {}
+
   /** The kinds of conversation. */
-  enum Scenario {
+  public enum Scenario {
     BOOK_APPOINTMENT,
     ORDER_STATUS,
     RESCHEDULE
@@ -109,7 +192,7 @@ final class CallGenerator {
    * @param simulationResultId null for a production call
    * @param endsByInactivity true when no record ends the call: it closes after the inactivity gap
    */
-  record PlannedCall(
+  public record PlannedCall(
       String callId,
       String agentId,
       Scenario scenario,
@@ -117,7 +200,7 @@ final class CallGenerator {
       boolean endsByInactivity,
       int records) {
 
-    boolean simulated() {
+    public boolean simulated() {
       return simulationResultId != null;
     }
   }
@@ -127,7 +210,7 @@ final class CallGenerator {
    * raw} bytes (poison that is not Avro). {@code callId} is the call a valid record belongs to;
    * {@code poison} is null for valid records.
    */
-  record Emission(
+  public record Emission(
       long atMillis,
       String topic,
       String key,
@@ -137,10 +220,10 @@ final class CallGenerator {
       Poison poison) {}
 
   /** The whole plan: calls, and the records to produce, in order of {@code atMillis}. */
-  record Plan(List<PlannedCall> calls, List<Emission> emissions) {
+  public record Plan(List<PlannedCall> calls, List<Emission> emissions) {
 
     /** How many poison records of each reason the plan holds. */
-    Map<String, Integer> poisonByReason() {
+    public Map<String, Integer> poisonByReason() {
       Map<String, Integer> counts = new TreeMap<>();
       emissions.stream()
           .filter(e -> e.poison() != null)
@@ -148,7 +231,8 @@ final class CallGenerator {
       return counts;
     }
 
-    int poisonCount() {
+    /** How many poison records the plan holds. */
+    public int poisonCount() {
       return (int) emissions.stream().filter(e -> e.poison() != null).count();
     }
   }
@@ -163,14 +247,17 @@ final class CallGenerator {
    * @param seed the same seed gives the same plan
    * @param start the event time at which the run starts (wall-clock millisecond 0)
    */
-  record Settings(
+  public record Settings(
       int calls,
       double callsPerSecond,
       double speed,
       boolean simulations,
       long seed,
       Instant start) {
-    Settings {
+    /**
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    public Settings {
       if (calls < 1) {
         throw new IllegalArgumentException("calls must be at least 1: " + calls);
       }
@@ -184,22 +271,22 @@ final class CallGenerator {
   }
 
   private final Settings settings;
-  private final BridgeConfig.Topics topics;
+  private final Topics topics;
   private final Random random;
 
-  private CallGenerator(Settings settings, BridgeConfig.Topics topics) {
+  private CallGenerator(Settings settings, Topics topics) {
     this.settings = settings;
     this.topics = topics;
     this.random = new Random(settings.seed());
   }
 
   /** Plans the traffic for {@code settings}, written to the input topics of {@code topics}. */
-  static Plan plan(Settings settings, BridgeConfig.Topics topics) {
+  public static Plan plan(Settings settings, Topics topics) {
     return new CallGenerator(settings, topics).plan();
   }
 
   /** How many poison records a run of {@code calls} calls gets: every kind at least once. */
-  static int poisonCount(int calls) {
+  public static int poisonCount(int calls) {
     return Math.max(Poison.values().length, Math.round(calls / 20f));
   }
 
@@ -291,11 +378,7 @@ final class CallGenerator {
     s.user("Hi, I'd like to book a " + service + ", ideally on " + day + " if you have anything.");
     s.intent("book_appointment");
     s.filler("Sure, let me check the schedule for you.");
-    s.tool(
-        "check_availability",
-        "Lists open appointment slots for a service on a day",
-        object("service", service, "date", date.toString(), "location", "maple-street"),
-        object("date", date.toString(), "slots", slots, "timezone", "America/Chicago"));
+    checkAvailability(s, service, date, slots);
     s.agent("On " + day + " I have " + String.join(", ", slots) + ". Which works best for you?");
     s.user(slot + " works. The name is " + patient + ".");
     s.tool(
@@ -328,13 +411,17 @@ final class CallGenerator {
         object("phone", phone, "confirmation_id", confirmation),
         object("delivered", true, "provider_message_id", "SM" + hex(16)));
     s.agent("Done. Is there anything else I can help with?");
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("No, that's all. Thank you!");
-    s.agent("You're welcome, see you on " + day + ". Goodbye!");
-    s.callEnded("booked", "resolved");
+    s.goodbye(
+        "No, that's all. Thank you!", "You're welcome, see you on " + day + ". Goodbye!", "booked");
+  }
+
+  private static void checkAvailability(
+      Script s, String service, LocalDate date, List<String> slots) {
+    s.tool(
+        "check_availability",
+        "Lists open appointment slots for a service on a day",
+        object("service", service, "date", date.toString(), "location", "maple-street"),
+        object("date", date.toString(), "slots", slots, "timezone", "America/Chicago"));
   }
 
   private void orderStatus(Script s) {
@@ -393,13 +480,10 @@ final class CallGenerator {
     } else {
       s.agent("Good news: it shipped with " + carrier + " and should arrive on " + etaDay + ".");
     }
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("Okay, thanks for checking.");
-    s.agent("My pleasure. Have a great day!");
-    s.callEnded(delayed ? "credit_issued" : "informed", "resolved");
+    s.goodbye(
+        "Okay, thanks for checking.",
+        "My pleasure. Have a great day!",
+        delayed ? "credit_issued" : "informed");
   }
 
   private void reschedule(Script s) {
@@ -439,11 +523,7 @@ final class CallGenerator {
     s.agent("I see your " + service + " on " + oldDay + ". When would you like to come instead?");
     s.user("Do you have anything on " + wantedDay + "?");
     s.filler("Let me look.");
-    s.tool(
-        "check_availability",
-        "Lists open appointment slots for a service on a day",
-        object("service", service, "date", wanted.toString(), "location", "maple-street"),
-        object("date", wanted.toString(), "slots", slots, "timezone", "America/Chicago"));
+    checkAvailability(s, service, wanted, slots);
     s.agent("On " + wantedDay + " I have " + String.join(", ", slots) + ".");
     s.user("Let's do " + slot + ".");
     s.tool(
@@ -452,97 +532,20 @@ final class CallGenerator {
         object("appointment_id", appointment, "new_date", wanted.toString(), "new_time", slot),
         object("appointment_id", appointment, "status", "rescheduled"));
     s.agent("Done: you're now booked for " + wantedDay + " at " + slot + ".");
-    if (s.endsByInactivity) {
-      s.silence("abandoned");
-      return;
-    }
-    s.user("Perfect, thanks.");
-    s.agent("Thank you for calling. Goodbye!");
-    s.callEnded("rescheduled", "resolved");
+    s.goodbye("Perfect, thanks.", "Thank you for calling. Goodbye!", "rescheduled");
   }
 
   // ---------------------------------------------------------------- poison
 
   private Emission poison(Poison kind, Script call, long at) {
-    long start = settings.start().toEpochMilli();
-    String callId = call.callId;
-    return switch (kind) {
-      case INVALID_JSON ->
-          new Emission(
-              at,
-              topics.toolCalls(),
-              callId,
-              ToolCall.newBuilder()
-                  .setCallId(callId)
-                  .setOccurredAt(Instant.ofEpochMilli(start))
-                  .setAgentId(call.agentId)
-                  .setSimulationResultId(call.simulationResultId)
-                  .setName("get_order_status")
-                  .setStartOffsetMs(12_400)
-                  .setParametersJson("{\"order_id\": \"NW-20931\", \"include_items\": tru")
-                  .setOutputJson(null)
-                  .build(),
-              null,
-              null,
-              kind);
-      case KEY_MISMATCH ->
-          new Emission(
-              at,
-              topics.transcripts(),
-              call.agentId,
-              TranscriptTurn.newBuilder()
-                  .setCallId(callId)
-                  .setOccurredAt(Instant.ofEpochMilli(start))
-                  .setAgentId(call.agentId)
-                  .setSimulationResultId(call.simulationResultId)
-                  .setSpeaker(Speaker.AGENT)
-                  .setUtterance("Is there anything else I can help with?")
-                  .setStartOffsetMs(30_000)
-                  .setEndOffsetMs(32_100)
-                  .build(),
-              null,
-              null,
-              kind);
-      case NOT_AVRO ->
-          new Emission(
-              at,
-              topics.events(),
-              callId,
-              null,
-              ("{\"call_id\":\""
-                      + callId
-                      + "\",\"title\":\"sentiment changed\",\"start_offset_ms\":15000}")
-                  .getBytes(StandardCharsets.UTF_8),
-              null,
-              kind);
-      case UNKNOWN_SCHEMA ->
-          new Emission(
-              at,
-              topics.toolCalls(),
-              callId,
-              null,
-              ByteBuffer.allocate(13).put((byte) 0).putInt(424_242).putLong(42L).array(),
-              null,
-              kind);
-      case NEGATIVE_OFFSET ->
-          new Emission(
-              at,
-              topics.transcripts(),
-              callId,
-              TranscriptTurn.newBuilder()
-                  .setCallId(callId)
-                  .setOccurredAt(Instant.ofEpochMilli(start))
-                  .setAgentId(call.agentId)
-                  .setSimulationResultId(call.simulationResultId)
-                  .setSpeaker(Speaker.USER)
-                  .setUtterance("Hello? Hi.")
-                  .setStartOffsetMs(-1_200)
-                  .setEndOffsetMs(400)
-                  .build(),
-              null,
-              null,
-              kind);
-    };
+    PoisonRecord broken =
+        kind.record(
+            topics,
+            call.callId,
+            call.agentId,
+            call.simulationResultId,
+            Instant.ofEpochMilli(settings.start().toEpochMilli()));
+    return new Emission(at, broken.topic(), broken.key(), broken.value(), broken.raw(), null, kind);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -759,6 +762,20 @@ final class CallGenerator {
           object("intent", intent),
           List.of(),
           false);
+    }
+
+    /**
+     * The end of a resolved call: the caller's and the agent's last lines and the end-of-call
+     * event, or, for a call that ends by inactivity, silence instead.
+     */
+    void goodbye(String userLine, String agentLine, String outcome) {
+      if (endsByInactivity) {
+        silence("abandoned");
+        return;
+      }
+      user(userLine);
+      agent(agentLine);
+      callEnded(outcome, "resolved");
     }
 
     /** The caller goes quiet and never hangs up: nothing ends the call but inactivity. */
