@@ -29,8 +29,11 @@ import picocli.CommandLine.Unmatched;
           + ", which `./mvnw -B -DskipTests package` writes beside bluejay-bridge.jar; every"
           + " argument is handed on to it (`demo --help` lists its options)."
     })
-final class DemoLauncher implements Callable<Integer> {
+public final class DemoLauncher implements Callable<Integer> {
   static final String DEMO_JAR = "bluejay-bridge-demo.jar";
+
+  /** The pid of the launching JVM, whose end the demo watches (read by the demo's main). */
+  public static final String PARENT_PID_PROPERTY = "bluejay.demo.parent-pid";
 
   @Spec CommandSpec spec;
 
@@ -53,6 +56,8 @@ final class DemoLauncher implements Callable<Integer> {
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // the demo ends when this JVM does, even when it is killed (no shutdown hook runs then)
+    command.add("-D" + PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
     command.add("-jar");
     command.add(demo.get().toString());
     command.addAll(arguments);

@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The one entry point of the jar. Exit codes: 0 success, 2 usage or configuration error (every
@@ -45,6 +46,8 @@ public final class Main {
     this.env = Map.copyOf(env);
   }
 
+  @Spec CommandSpec spec;
+
   @Option(
       names = "--log-format",
       paramLabel = "FORMAT",
@@ -56,8 +59,10 @@ public final class Main {
     try {
       logFormat = ConfigKeys.LOG_FORMAT.parse(format);
     } catch (IllegalArgumentException e) {
+      // the command line being parsed (with its help texts' resource bundle), not a new one
       throw new CommandLine.ParameterException(
-          new CommandLine(this), "--log-format: " + e.getMessage());
+          spec == null ? new CommandLine(this) : spec.commandLine(),
+          "--log-format: " + e.getMessage());
     }
   }
 

@@ -100,6 +100,17 @@ class MainTest {
         .contains("./mvnw -B -DskipTests package");
   }
 
+  /** Found from outside: the usage text after a bad --log-format said "default null". */
+  @Test
+  void aBadLogFormatIsAUsageErrorWhoseHelpShowsTheDefaults() {
+    assertThat(run("--log-format", "xml", "check")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--log-format")
+        .contains("default " + ConfigKeys.LOG_FORMAT.defaultText().orElseThrow() + ".")
+        .doesNotContain("default null")
+        .doesNotContain("${bundle:");
+  }
+
   @Test
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);

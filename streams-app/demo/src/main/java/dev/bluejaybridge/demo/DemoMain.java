@@ -1,5 +1,6 @@
 package dev.bluejaybridge.demo;
 
+import dev.bluejaybridge.cli.DemoLauncher;
 import dev.bluejaybridge.config.ConfigDefaults;
 import dev.bluejaybridge.config.ConfigException;
 import java.io.PrintWriter;
@@ -14,7 +15,21 @@ public final class DemoMain {
   private DemoMain() {}
 
   public static void main(String[] args) {
+    exitWithTheLauncher(System.getProperty(DemoLauncher.PARENT_PID_PROPERTY));
     System.exit(execute(args));
+  }
+
+  /**
+   * Started by {@code bluejay-bridge.jar demo}: when that JVM ends, however (also kill -9), the
+   * demo stops too (its shutdown hook closes the broker and the pipeline) instead of running on.
+   */
+  private static void exitWithTheLauncher(String parentPid) {
+    if (parentPid == null || !parentPid.matches("\\d{1,19}")) {
+      return;
+    }
+    ProcessHandle.of(Long.parseLong(parentPid))
+        .ifPresentOrElse(
+            parent -> parent.onExit().thenRun(() -> System.exit(130)), () -> System.exit(130));
   }
 
   /** Runs the demo's command line and returns its exit code (only {@link #main} exits). */

@@ -69,6 +69,47 @@ class DemoJarIT {
     assertThat(run.output().lines()).anyMatch(line -> line.contains(" INFO "));
   }
 
+  /** Found from outside: kill -9 of the launching JVM left the demo's JVM running on. */
+  @Test
+  void theDemoEndsWhenTheLauncherIsKilled(@TempDir Path bodies) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-jar");
+    command.add(TARGET.resolve("bluejay-bridge.jar").toAbsolutePath().toString());
+    command.addAll(
+        List.of(
+            "demo",
+            "--calls",
+            "200",
+            "--rate",
+            "1",
+            "--timeout",
+            "300s",
+            "--out",
+            bodies.toString()));
+    Process launcher =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    java.util.Optional<ProcessHandle> demo = java.util.Optional.empty();
+    try {
+      demo =
+          org.awaitility.Awaitility.await("the demo JVM started by the launcher")
+              .atMost(java.time.Duration.ofSeconds(60))
+              .until(() -> launcher.children().findFirst(), java.util.Optional::isPresent);
+
+      launcher.destroyForcibly(); // SIGKILL: no shutdown hook runs in the launcher
+
+      assertThat(demo.orElseThrow().onExit().get(60, TimeUnit.SECONDS).isAlive())
+          .as("the demo JVM ended with its launcher")
+          .isFalse();
+    } finally {
+      launcher.destroyForcibly();
+      demo.ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
   record Run(int exit, String output) {}
 
   private static Run run(String jar, String... args) throws Exception {

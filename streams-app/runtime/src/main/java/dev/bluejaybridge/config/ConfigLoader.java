@@ -96,6 +96,11 @@ public final class ConfigLoader {
   static Map<String, String> readFile(Path path, List<String> problems) {
     Properties properties = new Properties();
     try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      // a byte order mark (editors on Windows write one) is not part of the first key
+      reader.mark(1);
+      if (reader.read() != '\uFEFF') {
+        reader.reset();
+      }
       properties.load(reader);
     } catch (IOException | IllegalArgumentException e) {
       problems.add("cannot read config file " + path + ": " + e.getMessage());

@@ -100,6 +100,19 @@ class ConfigLoaderTest {
             "call.max-duration: '0s' must be more than 0");
   }
 
+  /** Found from outside: a file saved with a byte order mark made its first key unknown. */
+  @Test
+  void aByteOrderMarkIsNotPartOfTheFirstKey(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("bom.properties");
+    Files.writeString(
+        file, "\uFEFFkafka.bootstrap.servers=k:9092\nschema.registry.url=http://sr:8081\n");
+
+    BridgeConfig config = ConfigLoader.load(java.util.Optional.of(file), Map.of());
+
+    assertThat(config.kafka().properties()).containsEntry("bootstrap.servers", "k:9092");
+  }
+
   @Test
   void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
     ConfigException e =
