@@ -166,33 +166,47 @@ public final class KafkaTestCluster implements AutoCloseable, BeforeAllCallback,
     }
   }
 
+  /** A consumer of committed records that joins no group (it is assigned its partitions). */
+  private KafkaConsumer<String, String> reader() {
+    return new KafkaConsumer<>(
+        Map.of(
+            "bootstrap.servers",
+            bootstrapServers(),
+            "group.id",
+            "reader-" + UUID.randomUUID(),
+            "auto.offset.reset",
+            "earliest",
+            "isolation.level",
+            "read_committed",
+            "enable.auto.commit",
+            "false"),
+        new StringDeserializer(),
+        new StringDeserializer());
+  }
+
+  /**
+   * Assigns every partition of {@code topic}, from the start. Assigned, not subscribed: no group to
+   * join (a join waits on the coordinator, slow when the machine is loaded).
+   */
+  private static List<org.apache.kafka.common.TopicPartition> assignAll(
+      KafkaConsumer<String, String> consumer, String topic) {
+    List<org.apache.kafka.common.TopicPartition> partitions =
+        consumer.partitionsFor(topic).stream()
+            .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return partitions;
+  }
+
   /**
    * Every committed record of {@code topic} now: read from the start up to the end offsets of the
    * moment (for exact counts, after {@link #awaitRecords} saw the expected ones arrive).
    */
   public List<ConsumerRecord<String, String>> readAll(String topic) {
     List<ConsumerRecord<String, String>> records = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrapServers(),
-                "group.id",
-                "reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "enable.auto.commit",
-                "false"),
-            new StringDeserializer(),
-            new StringDeserializer())) {
-      List<org.apache.kafka.common.TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<String, String> consumer = reader()) {
+      List<org.apache.kafka.common.TopicPartition> partitions = assignAll(consumer, topic);
       Map<org.apache.kafka.common.TopicPartition, Long> begins =
           consumer.beginningOffsets(partitions);
       Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
@@ -217,29 +231,8 @@ public final class KafkaTestCluster implements AutoCloseable, BeforeAllCallback,
    */
   public List<ConsumerRecord<String, String>> awaitRecords(String topic, int count) {
     List<ConsumerRecord<String, String>> records = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                bootstrapServers(),
-                "group.id",
-                "reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed",
-                "enable.auto.commit",
-                "false"),
-            new StringDeserializer(),
-            new StringDeserializer())) {
-      // Assigned, not subscribed: no group to join (a join waits on the coordinator, slow when the
-      // machine is loaded).
-      List<org.apache.kafka.common.TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<String, String> consumer = reader()) {
+      List<org.apache.kafka.common.TopicPartition> partitions = assignAll(consumer, topic);
       ProgressWait.forCount(count, "committed records in " + topic)
           .until(
               () -> {
