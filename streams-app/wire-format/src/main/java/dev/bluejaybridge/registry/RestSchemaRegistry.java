@@ -193,31 +193,32 @@ final class RestSchemaRegistry implements SchemaRegistry {
         switch (e.kind()) {
           case NOT_FOUND ->
               throw new UnknownSchemaException(
-                  redact(what + " not found at " + endpoint.url() + ": " + e.getMessage()),
+                  what + " not found at " + endpoint.url() + ": " + redact(e.getMessage()),
                   OptionalInt.of(e.status()),
                   e.errorCode());
           case PERMANENT ->
               throw new RegistryException(
-                  redact(what + " failed at " + endpoint.url() + ": " + e.getMessage()),
+                  what + " failed at " + endpoint.url() + ": " + redact(e.getMessage()),
                   OptionalInt.of(e.status()),
                   e.errorCode());
-          default -> failure = e.getMessage(); // not kept as a cause: its text is not redacted
+          // the registry's answer may echo the password; not kept as a cause, whose text is not
+          default -> failure = redact(e.getMessage());
         }
       } catch (RetryableException e) {
         // I/O error or timeout. Keep only the cause: Feign's exception holds the request, whose
-        // headers carry the credentials.
+        // headers carry the credentials. The cause's text is the JDK's, never the registry's.
         Throwable cause = e.getCause() == null ? e : e.getCause();
         failure = HttpUrls.describe(cause);
         lastCause = e.getCause();
       } catch (FeignException e) {
         // Typically an answer that does not parse as JSON: this URL is not a registry.
         throw new RegistryException(
-            redact(
-                what
-                    + " failed at "
-                    + endpoint.url()
-                    + ": unreadable answer: "
-                    + RegistryErrorDecoder.printable(
+            what
+                + " failed at "
+                + endpoint.url()
+                + ": unreadable answer: "
+                + redact(
+                    RegistryErrorDecoder.printable(
                         HttpUrls.describe(e.getCause() == null ? e : e.getCause()))),
             e.status() > 0 ? OptionalInt.of(e.status()) : OptionalInt.empty(),
             OptionalInt.empty());
@@ -227,11 +228,10 @@ final class RestSchemaRegistry implements SchemaRegistry {
           "Schema registry request failed url={} operation=\"{}\" error=\"{}\"",
           endpoint.url(),
           what,
-          redact(failure));
+          failure);
     }
     throw new RegistryUnavailableException(
-        redact(
-            "schema registry unavailable for " + what + "; tried " + String.join("; ", failures)),
+        "schema registry unavailable for " + what + "; tried " + String.join("; ", failures),
         lastCause);
   }
 
@@ -246,6 +246,10 @@ final class RestSchemaRegistry implements SchemaRegistry {
     }
   }
 
+  /**
+   * Masks the password where the registry's answer or an exception's text carries it; only there:
+   * our own parts of a message (the URL, the operation) cannot hold it.
+   */
   private String redact(String text) {
     return password.map(p -> text.replace(p, "****")).orElse(text);
   }

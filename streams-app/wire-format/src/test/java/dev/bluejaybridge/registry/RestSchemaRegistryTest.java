@@ -403,6 +403,21 @@ class RestSchemaRegistryTest {
     assertThat(registry.toString()).doesNotContain(password);
   }
 
+  /**
+   * Found from outside: with a short password the mask replaced its letters in the URL and the
+   * exception names too ("htt****://", "ConnectExce****tion"), which shows what the password is.
+   */
+  @Test
+  void ourOwnPartsOfAMessageAreNeverMasked() {
+    RestSchemaRegistry registry =
+        new RestSchemaRegistry(List.of(closedPortUrl), Optional.of("u:p"), TIMEOUT);
+
+    assertThatThrownBy(() -> registry.schemaById(1))
+        .isInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining(closedPortUrl)
+        .hasMessageNotContaining("****");
+  }
+
   @Test
   void basicAuthWithoutColonIsRejectedWithoutEchoingIt() {
     assertThatThrownBy(
