@@ -183,10 +183,14 @@ public final class ConfigLoader {
             get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT),
             get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER));
     BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
-    BridgeConfig.Webhooks webhooks =
-        new BridgeConfig.Webhooks(
-            find(ConfigKeys.WEBHOOKS_SIGNING_SECRET),
-            find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE));
+    Optional<Secret> signingSecret = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET);
+    Optional<Path> signingSecretFile = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE);
+    oneOf(
+        ConfigKeys.WEBHOOKS_SIGNING_SECRET,
+        signingSecret,
+        ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE,
+        signingSecretFile);
+    BridgeConfig.Webhooks webhooks = new BridgeConfig.Webhooks(signingSecret, signingSecretFile);
     BridgeConfig.RocksDb rocksDb = rocksDb();
     BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
@@ -250,16 +254,18 @@ public final class ConfigLoader {
     return env == null ? "" : " (from " + env + ")";
   }
 
+  /** A secret is given as a value or as a file, not both. */
+  private void oneOf(
+      ConfigKey<?> value, Optional<?> given, ConfigKey<?> file, Optional<?> fileGiven) {
+    if (given.isPresent() && fileGiven.isPresent()) {
+      problems.add(value.name() + " and " + file.name() + " are both set: give only one");
+    }
+  }
+
   private BridgeConfig.Bluejay bluejay() {
     Optional<Secret> apiKey = find(ConfigKeys.BLUEJAY_API_KEY);
     Optional<Path> apiKeyFile = find(ConfigKeys.BLUEJAY_API_KEY_FILE);
-    if (apiKey.isPresent() && apiKeyFile.isPresent()) {
-      problems.add(
-          ConfigKeys.BLUEJAY_API_KEY.name()
-              + " and "
-              + ConfigKeys.BLUEJAY_API_KEY_FILE.name()
-              + " are both set: give only one");
-    }
+    oneOf(ConfigKeys.BLUEJAY_API_KEY, apiKey, ConfigKeys.BLUEJAY_API_KEY_FILE, apiKeyFile);
     Optional<Path> truststore = find(ConfigKeys.BLUEJAY_TRUSTSTORE);
     Optional<Secret> truststorePassword = find(ConfigKeys.BLUEJAY_TRUSTSTORE_PASSWORD);
     if (truststore.isEmpty() && truststorePassword.isPresent()) {

@@ -113,6 +113,26 @@ class ConfigLoaderTest {
     assertThat(config.kafka().properties()).containsEntry("bootstrap.servers", "k:9092");
   }
 
+  /** Found from outside: both forms of the webhook secret were taken without a word. */
+  @Test
+  void aSecretGivenAsAValueAndAsAFileIsAConfigurationError() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    Map.of(
+                        "kafka.bootstrap.servers", "k:9092",
+                        "schema.registry.url", "http://sr:8081",
+                        "webhooks.signing-secret", "whsec-1",
+                        "webhooks.signing-secret-file", "/run/secrets/wh")));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "webhooks.signing-secret and webhooks.signing-secret-file are both set: give only one");
+    assertThat(String.join("\n", e.problems())).doesNotContain("whsec-1");
+  }
+
   @Test
   void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
     ConfigException e =
