@@ -60,15 +60,10 @@ class ConfigLoaderTest {
   @Test
   void listsEveryBadRocksDbSizeNamingKeyAndValue() {
     ConfigException e =
-        catchThrowableOfType(
-            ConfigException.class,
-            () ->
-                ConfigLoader.parse(
-                    Map.of(
-                        "kafka.bootstrap.servers", "k:9092",
-                        "schema.registry.url", "http://sr:8081",
-                        "rocksdb.memory", "64MB",
-                        "rocksdb.memtable-memory", "16")));
+        problemsWith(
+            Map.of(
+                "rocksdb.memory", "64MB",
+                "rocksdb.memtable-memory", "16"));
 
     assertThat(e.problems())
         .containsExactlyInAnyOrder(
@@ -81,17 +76,12 @@ class ConfigLoaderTest {
   @Test
   void refusesZeroTimeoutsAndGapsAsConfigurationErrors() {
     ConfigException e =
-        catchThrowableOfType(
-            ConfigException.class,
-            () ->
-                ConfigLoader.parse(
-                    Map.of(
-                        "kafka.bootstrap.servers", "k:9092",
-                        "schema.registry.url", "http://sr:8081",
-                        "delivery.request-timeout", "0s",
-                        "call.inactivity-gap", "0ms",
-                        "call.max-duration", "0s",
-                        "call.end-grace", "0s")));
+        problemsWith(
+            Map.of(
+                "delivery.request-timeout", "0s",
+                "call.inactivity-gap", "0ms",
+                "call.max-duration", "0s",
+                "call.end-grace", "0s"));
 
     assertThat(e.problems())
         .containsExactlyInAnyOrder(
@@ -117,15 +107,10 @@ class ConfigLoaderTest {
   @Test
   void aSecretGivenAsAValueAndAsAFileIsAConfigurationError() {
     ConfigException e =
-        catchThrowableOfType(
-            ConfigException.class,
-            () ->
-                ConfigLoader.parse(
-                    Map.of(
-                        "kafka.bootstrap.servers", "k:9092",
-                        "schema.registry.url", "http://sr:8081",
-                        "webhooks.signing-secret", "whsec-1",
-                        "webhooks.signing-secret-file", "/run/secrets/wh")));
+        problemsWith(
+            Map.of(
+                "webhooks.signing-secret", "whsec-1",
+                "webhooks.signing-secret-file", "/run/secrets/wh"));
 
     assertThat(e.problems())
         .containsExactly(
@@ -136,15 +121,10 @@ class ConfigLoaderTest {
   @Test
   void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
     ConfigException e =
-        catchThrowableOfType(
-            ConfigException.class,
-            () ->
-                ConfigLoader.parse(
-                    Map.of(
-                        "kafka.bootstrap.servers", "k:9092",
-                        "schema.registry.url", "http://sr:8081",
-                        "rocksdb.memory", "32MiB",
-                        "rocksdb.memtable-memory", "32MiB")));
+        problemsWith(
+            Map.of(
+                "rocksdb.memory", "32MiB",
+                "rocksdb.memtable-memory", "32MiB"));
 
     assertThat(e.problems())
         .containsExactly(
@@ -222,5 +202,13 @@ class ConfigLoaderTest {
     assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
     assertThat(Durations.parse("4h")).isEqualTo(Duration.ofHours(4));
     assertThat(Durations.format(Duration.ofMinutes(90))).isEqualTo("90m");
+  }
+
+  /** The problems of a configuration with the two required keys and {@code settings}. */
+  private static ConfigException problemsWith(Map<String, String> settings) {
+    Map<String, String> all = new java.util.HashMap<>(settings);
+    all.put("kafka.bootstrap.servers", "k:9092");
+    all.put("schema.registry.url", "http://sr:8081");
+    return catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(all));
   }
 }
