@@ -135,4 +135,42 @@ class LogFormatTest {
     assertThat(err.toString())
         .contains("log.format (from BRIDGE_LOG_FORMAT): 'xml' is not one of text, json");
   }
+
+  /** Issue 17 item 5: a value from the input cannot forge a text log line. */
+  @Test
+  void aNewlineInAValueStaysInItsOneEscapedLineOfText() {
+    LogFormatFilter.select("text");
+    String callId = "call-9\n2026-12-02T10:00:00.000Z ERROR [main] forged\r\u0007";
+
+    LoggerFactory.getLogger("dev.bluejaybridge.delivery.OutboxProcessor")
+        .info("delivered call_id={} endpoint=update-log", callId);
+
+    List<String> lines =
+        logLines().stream().filter(line -> line.contains("delivered call_id=")).toList();
+    assertThat(logLines())
+        .as("no line of its own for the forged entry")
+        .noneSatisfy(line -> assertThat(line).startsWith("2026-12-02T10:00:00.000Z"));
+    assertThat(lines)
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .endsWith(
+                        "delivered call_id=call-9\\n2026-12-02T10:00:00.000Z ERROR [main]"
+                            + " forged\\r\\u0007 endpoint=update-log"));
+  }
+
+  @Test
+  void theSameValueIsOneJsonFieldInJson() throws IOException {
+    LogFormatFilter.select("json");
+    LoggerFactory.getLogger("dev.bluejaybridge.delivery.OutboxProcessor")
+        .info("delivered call_id={}", "call-9\nforged");
+
+    assertThat(logLines())
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(JSON.readTree(line).path("formattedMessage").asText())
+                    .isEqualTo("delivered call_id=call-9\nforged"));
+  }
 }
