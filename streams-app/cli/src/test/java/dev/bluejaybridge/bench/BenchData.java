@@ -212,6 +212,7 @@ final class BenchData {
         false,
         toolCalls,
         events,
-        transcript);
+        transcript,
+        List.of());
   }
 }

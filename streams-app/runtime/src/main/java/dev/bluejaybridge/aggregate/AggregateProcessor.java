@@ -331,7 +331,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
         state.getTruncated(),
         toolCalls,
         events,
-        transcript);
+        transcript,
+        List.of());
   }
 
   /** After {@code call.late-retention}: the call, its parts and its timer go. */

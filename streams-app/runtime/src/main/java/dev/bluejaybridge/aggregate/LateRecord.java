@@ -3,9 +3,10 @@ package dev.bluejaybridge.aggregate;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * A record that arrived after its simulated call had closed. Bluejay appends what it is sent for a
- * simulation result, so the call cannot be sent again; the delivery stage dead-letters it as {@code
- * late}.
+ * A record of a call that can no longer be sent whole: its call closed and was delivered (or
+ * dead-lettered) and its parts are gone, or a simulated call (Bluejay appends, so it is never sent
+ * twice). The delivery stage dead-letters it as {@code late}, with its content. {@code
+ * simulationResultId} is null for a production call.
  */
 public record LateRecord(
     String callId, String simulationResultId, SpecificRecord record, long receivedAt)

@@ -43,7 +43,8 @@ class PayloadsTest {
         truncated,
         toolCalls,
         events,
-        transcript);
+        transcript,
+        List.of());
   }
 
   /** A production call with a bit of everything, lists already in ClosedCall's order. */
