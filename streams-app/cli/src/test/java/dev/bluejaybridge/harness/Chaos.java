@@ -166,11 +166,16 @@ public final class Chaos implements Callable<Integer> {
   Duration r12RetryCap = Duration.ofSeconds(20);
 
   public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command; returns its exit code (0: every scenario exact). */
+  static int run(String... args) {
     HttpServers.init(); // before any JDK HTTP server of this JVM
     quietClientLogs();
     CommandLine cli = new CommandLine(new Chaos());
     cli.registerConverter(Duration.class, Chaos::duration);
-    System.exit(cli.execute(args));
+    return cli.execute(args);
   }
 
   @Override
