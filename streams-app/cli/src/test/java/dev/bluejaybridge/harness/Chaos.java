@@ -161,6 +161,14 @@ public final class Chaos implements Callable<Integer> {
   int r11Calls = 120;
 
   @Option(
+      names = "--r12-phases",
+      split = ",",
+      description =
+          "R12 phases to run: 1 deep JSON, far past, Retry-After; 2 far future; 3 Avro bombs"
+              + " (default ${DEFAULT-VALUE})")
+  List<Integer> r12Phases = new ArrayList<>(List.of(1, 2, 3));
+
+  @Option(
       names = "--r12-retry-cap",
       description = "R12 delivery.max-retry-after (default ${DEFAULT-VALUE})")
   Duration r12RetryCap = Duration.ofSeconds(20);
@@ -947,47 +955,56 @@ public final class Chaos implements Callable<Integer> {
       Reconciliation reconciliation = rig.reconciliation(ledger);
       Map<String, List<String>> phasePoison = new LinkedHashMap<>();
       try (AppWatch watch = new AppWatch(List.of(app), Duration.ofMillis(500))) {
-        // Phase 1: deep JSON, far-past timestamps, absurd Retry-After.
-        Traffic.Settings first =
-            new Traffic.Settings(seed + 12, 0.25, 4, Duration.ofSeconds(6))
-                .hostile(
-                    List.of(
-                        SyntheticCalls.Hostile.DEEP_JSON,
-                        SyntheticCalls.Hostile.FAR_PAST,
-                        SyntheticCalls.Hostile.BEFORE_EPOCH));
-        Traffic one = rig.traffic(first, ledger);
-        Map<String, String> retryAfter = scriptRetryAfter(one, receiver);
-        t.log("429 scripted for " + retryAfter);
-        runPhase(
-            t,
-            "1 (deep JSON, 1971, year 1000, Retry-After)",
-            List.of(new Batch(one, 24)),
-            ledger,
-            reconciliation,
-            phasePoison);
-        // Phase 2: far-future timestamps.
-        Traffic two =
-            rig.traffic(
-                new Traffic.Settings(seed + 1_200, 0.25, 2, Duration.ofSeconds(4))
-                    .hostile(List.of(SyntheticCalls.Hostile.FAR_FUTURE)),
-                ledger);
-        runPhase(
-            t, "2 (9999-12-31)", List.of(new Batch(two, 6)), ledger, reconciliation, phasePoison);
-        // Phase 3: Avro bombs, then ordinary calls behind them.
-        Traffic three =
-            rig.traffic(
-                new Traffic.Settings(seed + 2_400, 0.25, 3, Duration.ofSeconds(4))
-                    .hostile(List.of(SyntheticCalls.Hostile.AVRO_BOMB)),
-                ledger);
-        Traffic four =
-            rig.traffic(new Traffic.Settings(seed + 3_600, 0.25, 0, Duration.ofSeconds(4)), ledger);
-        runPhase(
-            t,
-            "3 (Avro bombs, then 6 ordinary calls)",
-            List.of(new Batch(three, 6), new Batch(four, 6)),
-            ledger,
-            reconciliation,
-            phasePoison);
+        Map<String, String> retryAfter = Map.of();
+        if (r12Phases.contains(1)) {
+          // Phase 1: deep JSON, far-past timestamps, absurd Retry-After.
+          Traffic one =
+              rig.traffic(
+                  new Traffic.Settings(seed + 12, 0.25, 4, Duration.ofSeconds(6))
+                      .hostile(
+                          List.of(
+                              SyntheticCalls.Hostile.DEEP_JSON,
+                              SyntheticCalls.Hostile.FAR_PAST,
+                              SyntheticCalls.Hostile.BEFORE_EPOCH)),
+                  ledger);
+          retryAfter = scriptRetryAfter(one, receiver);
+          t.log("429 scripted for " + retryAfter);
+          runPhase(
+              t,
+              "1 (deep JSON, 1971, year 1000, Retry-After)",
+              List.of(new Batch(one, 24)),
+              ledger,
+              reconciliation,
+              phasePoison);
+        }
+        if (r12Phases.contains(2)) {
+          // Phase 2: far-future timestamps.
+          Traffic two =
+              rig.traffic(
+                  new Traffic.Settings(seed + 1_200, 0.25, 2, Duration.ofSeconds(4))
+                      .hostile(List.of(SyntheticCalls.Hostile.FAR_FUTURE)),
+                  ledger);
+          runPhase(
+              t, "2 (9999-12-31)", List.of(new Batch(two, 6)), ledger, reconciliation, phasePoison);
+        }
+        if (r12Phases.contains(3)) {
+          // Phase 3: Avro bombs, then ordinary calls behind them.
+          Traffic three =
+              rig.traffic(
+                  new Traffic.Settings(seed + 2_400, 0.25, 3, Duration.ofSeconds(4))
+                      .hostile(List.of(SyntheticCalls.Hostile.AVRO_BOMB)),
+                  ledger);
+          Traffic four =
+              rig.traffic(
+                  new Traffic.Settings(seed + 3_600, 0.25, 0, Duration.ofSeconds(4)), ledger);
+          runPhase(
+              t,
+              "3 (Avro bombs, then 6 ordinary calls)",
+              List.of(new Batch(three, 6), new Batch(four, 6)),
+              ledger,
+              reconciliation,
+              phasePoison);
+        }
 
         Reconciliation.Report report =
             reconciliation.awaitSettled(Duration.ofSeconds(30), Duration.ofMinutes(2));
