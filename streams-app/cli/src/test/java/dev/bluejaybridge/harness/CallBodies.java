@@ -271,7 +271,8 @@ final class CallBodies {
    * Matches {@code body} against {@code produced} (the call's valid records in send order). Which
    * records a production body holds is read from its tool calls and events; its transcript turns
    * only show in {@code metadata.transcript_turns}, so the turns it holds are taken to be the
-   * non-straggler ones, then stragglers in send order, up to that count.
+   * non-straggler ones then the stragglers, or the stragglers then the others, in send order up to
+   * that count, whichever explains the body exactly.
    */
   static Match match(JsonNode body, List<Ledger.Produced> produced, String simulationResultId) {
     boolean simulated = simulationResultId != null;
@@ -300,18 +301,6 @@ final class CallBodies {
         missing.add(item.toString());
       }
     }
-    if (!simulated) {
-      int turnsHeld = body.path("metadata").path("transcript_turns").asInt(-1);
-      List<Integer> ordered = new ArrayList<>();
-      turnIndexes.stream().filter(i -> !produced.get(i).straggler()).forEach(ordered::add);
-      int regular = ordered.size();
-      turnIndexes.stream().filter(i -> produced.get(i).straggler()).forEach(ordered::add);
-      int take = Math.max(0, Math.min(turnsHeld, ordered.size()));
-      included.addAll(ordered.subList(0, take));
-      if (turnsHeld < regular) {
-        missing.add("transcript turns: " + Math.max(turnsHeld, 0) + " of " + regular);
-      }
-    }
     List<String> unexpected = new ArrayList<>();
     held.forEach(
         (item, count) -> {
@@ -319,12 +308,50 @@ final class CallBodies {
             unexpected.add(item.toString());
           }
         });
+    JsonNode actual = canonical(body);
+    if (simulated) {
+      return judged(actual, included, missing, unexpected, produced, simulationResultId);
+    }
+    // Which turns a production body holds shows only in its figures: try the regular turns first,
+    // then the stragglers first (a body made of stragglers alone), and keep the one that explains
+    // the body exactly, if either does.
+    int turnsHeld = body.path("metadata").path("transcript_turns").asInt(-1);
+    List<Integer> regularTurns =
+        turnIndexes.stream().filter(i -> !produced.get(i).straggler()).toList();
+    List<Integer> lateTurns =
+        turnIndexes.stream().filter(i -> produced.get(i).straggler()).toList();
+    Match best = null;
+    for (boolean stragglersFirst : List.of(false, true)) {
+      List<Integer> ordered = new ArrayList<>(stragglersFirst ? lateTurns : regularTurns);
+      ordered.addAll(stragglersFirst ? regularTurns : lateTurns);
+      int take = Math.max(0, Math.min(turnsHeld, ordered.size()));
+      Set<Integer> withTurns = new TreeSet<>(included);
+      withTurns.addAll(ordered.subList(0, take));
+      List<String> lacking = new ArrayList<>(missing);
+      long regularHeld = ordered.subList(0, take).stream().filter(regularTurns::contains).count();
+      if (regularHeld < regularTurns.size()) {
+        lacking.add("transcript turns: " + regularHeld + " of " + regularTurns.size());
+      }
+      Match m = judged(actual, withTurns, lacking, unexpected, produced, null);
+      if (best == null || (m.exact() && !best.exact())) {
+        best = m;
+      }
+    }
+    return best;
+  }
+
+  private static Match judged(
+      JsonNode actual,
+      Set<Integer> included,
+      List<String> missing,
+      List<String> unexpected,
+      List<Ledger.Produced> produced,
+      String simulationResultId) {
     List<SpecificRecord> records = new ArrayList<>();
     for (int i : included) {
       records.add(produced.get(i).value());
     }
     JsonNode expected = body(records, simulationResultId);
-    JsonNode actual = canonical(body);
     String difference = actual.equals(expected) ? null : difference("", expected, actual);
     return new Match(included, missing, unexpected, difference == null, difference);
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bluejaybridge.telemetry.ToolCall;
+import dev.bluejaybridge.telemetry.TranscriptTurn;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -45,7 +46,7 @@ class CallBodiesTest {
   void aMissingStragglerIsNoFragment() {
     List<Ledger.Produced> produced = new ArrayList<>(produced(2, "7"));
     ToolCall late =
-        ToolCall.newBuilder((ToolCall) firstTool(produced))
+        ToolCall.newBuilder((ToolCall) first(produced, ToolCall.class))
             .setName("late_lookup")
             .setStartOffsetMs(9_999_999)
             .build();
@@ -56,6 +57,25 @@ class CallBodiesTest {
 
     assertThat(match.fragment()).isFalse();
     assertThat(match.included()).hasSize(before.size());
+  }
+
+  @Test
+  void aProductionBodyOfAStragglerTurnAloneIsAFragmentHoldingTheStraggler() {
+    List<Ledger.Produced> produced = new ArrayList<>(produced(5, null));
+    TranscriptTurn late =
+        TranscriptTurn.newBuilder((TranscriptTurn) first(produced, TranscriptTurn.class))
+            .setUtterance("a late line")
+            .setStartOffsetMs(9_999_999)
+            .setEndOffsetMs(10_001_499)
+            .build();
+    produced.add(new Ledger.Produced(late, true));
+
+    CallBodies.Match match =
+        CallBodies.match(body(List.of(produced.get(produced.size() - 1)), null), produced, null);
+
+    assertThat(match.fragment()).isTrue();
+    assertThat(match.exact()).as(match.difference()).isTrue();
+    assertThat(match.included()).containsExactly(produced.size() - 1);
   }
 
   @Test
@@ -100,10 +120,10 @@ class CallBodiesTest {
         records.stream().map(Ledger.Produced::value).toList(), simulationResultId);
   }
 
-  private static SpecificRecord firstTool(List<Ledger.Produced> produced) {
+  private static SpecificRecord first(List<Ledger.Produced> produced, Class<?> type) {
     return produced.stream()
         .map(Ledger.Produced::value)
-        .filter(ToolCall.class::isInstance)
+        .filter(type::isInstance)
         .findFirst()
         .orElseThrow();
   }
