@@ -92,7 +92,11 @@ final class BluejayErrorDecoder implements ErrorDecoder {
     }
     if (status == 408 || status == 429 || status >= 500) {
       Optional<Duration> retryAfter = retryAfter(retryAfterHeaders);
-      return new RetryableException(message, status, method, path, text, retryAfter, false, null);
+      // A 5xx may come after the request was applied (a gateway that lost the answer, a server
+      // that failed after writing): its outcome is unknown. A 408 or 429 refused it unread.
+      boolean outcomeUnknown = status >= 500;
+      return new RetryableException(
+          message, status, method, path, text, retryAfter, outcomeUnknown, null);
     }
     return new RejectedException(message, status, method, path, text, details(body, sentKey));
   }

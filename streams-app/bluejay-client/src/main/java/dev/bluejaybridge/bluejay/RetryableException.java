@@ -74,10 +74,11 @@ public final class RetryableException extends BluejayException {
   }
 
   /**
-   * True when the request may have reached Bluejay and been acted on (read timeout, connection lost
-   * after sending, a 2xx whose answer was too long to read); false when it surely was not
-   * (connection refused, connect timeout) or Bluejay answered with a status. A non-idempotent
-   * request whose outcome is unknown must be checked before it is sent again.
+   * True when the request may have reached Bluejay and been acted on: a read timeout, the
+   * connection lost after sending, a 5xx (a gateway or server may fail after applying it), a 2xx
+   * whose answer was too long to read. False when it surely was not: connection refused, connect
+   * timeout, a 408 or 429. A non-idempotent request whose outcome is unknown must be checked before
+   * it is sent again.
    */
   public boolean outcomeUnknown() {
     return outcomeUnknown;

@@ -81,7 +81,9 @@ class BluejayErrorsTest {
     assertThat(e).isInstanceOf(RetryableException.class);
     RetryableException retryable = (RetryableException) e;
     assertThat(retryable.status()).isEqualTo(status);
-    assertThat(retryable.outcomeUnknown()).isFalse();
+    // Issue 13 item 3: a 5xx may come after Bluejay applied the request; a 408 or 429 refused it.
+    assertThat(retryable.outcomeUnknown()).isEqualTo(status >= 500);
+    assertThat(retryable.notConnected()).isFalse();
     assertThat(retryable.retryAfter()).isEmpty();
     assertThat(retryable.method()).isEqualTo("PUT");
     assertThat(retryable.path()).isEqualTo("/v1/update-log/c-1");
