@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * the body an update-log PUT left (a PUT replaces), and {@code GET
  * /v1/retrieve-simulation-result/{id}} answers what the applied POSTs appended.
  *
- * <p>With {@link #writeBodiesTo(Path)}, every accepted update body is also written to a folder, as
+ * <p>With {@link #writeBodiesTo(Path)}, every applied update body is also written to a folder, as
  * the demo shows them.
  */
 public final class BluejayStandIn implements AutoCloseable {
