@@ -96,7 +96,8 @@ public final class BridgeApp implements AutoCloseable {
             config.delivery().requestTimeout(),
             clock,
             meters,
-            config.bluejay().tls().orElse(null));
+            config.bluejay().tls().orElse(null),
+            config.delivery().maxResponseBytes());
     Dispatcher dispatcher =
         new Dispatcher(
             client,

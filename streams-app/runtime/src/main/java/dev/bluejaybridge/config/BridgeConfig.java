@@ -127,7 +127,8 @@ public record BridgeConfig(
       int maxInFlight,
       int maxAttempts,
       Duration requestTimeout,
-      Duration maxRetryAfter) {}
+      Duration maxRetryAfter,
+      int maxResponseBytes) {}
 
   /** The admin HTTP server (health, metrics, status). */
   public record Admin(int port) {}

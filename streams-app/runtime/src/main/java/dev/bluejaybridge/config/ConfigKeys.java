@@ -199,7 +199,17 @@ public final class ConfigKeys {
           "delivery.request-timeout",
           positiveDuration(),
           "10s",
-          "How long one request to Bluejay may take.");
+          "How long one request to Bluejay may take, from connecting to the answer's last"
+              + " byte: an answer that trickles in is cut off then.");
+
+  public static final ConfigKey<Integer> DELIVERY_MAX_RESPONSE_BYTES =
+      define(
+          "delivery.max-response-bytes",
+          size(64 * 1024).map(bytes -> (int) Math.min(bytes, Integer.MAX_VALUE)),
+          "8MiB",
+          "The longest answer body read from Bluejay (e.g. a simulation result); a longer one is"
+              + " not read: the request fails, naming this limit, and is retried (a POST looked up"
+              + " first). An error answer's body is cut to 256KiB instead.");
 
   public static final ConfigKey<Duration> DELIVERY_MAX_RETRY_AFTER =
       define(
@@ -207,7 +217,8 @@ public final class ConfigKeys {
           duration(),
           "10m",
           "The longest wait a Bluejay Retry-After (seconds or HTTP-date) can impose on a call;"
-              + " longer, absurd or overflowing values wait this long.");
+              + " longer, absurd or overflowing values (any number of digits, a date however far)"
+              + " wait this long; a negative or unreadable one is ignored.");
 
   // ---- the admin HTTP server, webhooks
   public static final ConfigKey<Integer> ADMIN_PORT =

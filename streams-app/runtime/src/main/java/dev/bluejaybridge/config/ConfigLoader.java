@@ -181,7 +181,8 @@ public final class ConfigLoader {
             get(ConfigKeys.DELIVERY_MAX_IN_FLIGHT),
             get(ConfigKeys.DELIVERY_MAX_ATTEMPTS),
             get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT),
-            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER));
+            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER),
+            get(ConfigKeys.DELIVERY_MAX_RESPONSE_BYTES));
     BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
     Optional<Secret> signingSecret = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET);
     Optional<Path> signingSecretFile = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE);
