@@ -42,7 +42,17 @@ class BridgeAppIT {
 
   private BridgeConfig config(
       String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {
-    return ConfigLoader.parse(
+    return config(prefix, registry, bluejay, stateDir, Map.of());
+  }
+
+  private BridgeConfig config(
+      String prefix,
+      String registry,
+      BluejayStandIn bluejay,
+      Path stateDir,
+      Map<String, String> more) {
+    Map<String, String> values = new java.util.HashMap<>(more);
+    values.putAll(
         Map.ofEntries(
             Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
             Map.entry("kafka.application.id", prefix + "-app"),
@@ -59,6 +69,7 @@ class BridgeAppIT {
             Map.entry("bluejay.base-url", bluejay.baseUrl().toString()),
             Map.entry("bluejay.api-key", "bj-it-key-123"),
             Map.entry("admin.port", "0")));
+    return ConfigLoader.parse(values);
   }
 
   private void createTopics(String prefix) throws Exception {
@@ -86,13 +97,30 @@ class BridgeAppIT {
     }
   }
 
+  /**
+   * Also issue 13 item 11: with a signing secret, webhooks are taken on a port of their own
+   * ({@code webhooks.port}, {@code webhooks.bind-address}), not on the admin port, and reach
+   * {@code topics.webhook-events}.
+   */
   @Test
   void deliversOnceAndWritesTheReceiptInTheSameTransaction() throws Exception {
     String prefix = "app1";
     createTopics(prefix);
+    kafka.createTopics(Map.of(prefix + ".webhook-deliveries", 2, prefix + ".webhook-events", 1));
     String registryName = "app1-" + UUID.randomUUID();
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
-      BridgeConfig config = config(prefix, registryName, bluejay, dir.resolve("state"));
+      BridgeConfig config =
+          config(
+              prefix,
+              registryName,
+              bluejay,
+              dir.resolve("state"),
+              Map.of(
+                  "webhooks.signing-secret", WEBHOOK_SECRET,
+                  "webhooks.port", "0",
+                  "webhooks.bind-address", "127.0.0.1",
+                  "topics.webhook-deliveries", prefix + ".webhook-deliveries",
+                  "topics.webhook-events", prefix + ".webhook-events"));
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
           new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
               io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
@@ -129,6 +157,19 @@ class BridgeAppIT {
         assertThat(document.get("outbox").get("size").asInt()).isZero();
         assertThat(document.get("delivery").get("state").asText()).isEqualTo("running");
         assertThat(status.body()).doesNotContain("bj-it-key-123");
+
+        int webhookPort = app.webhookPort().orElseThrow();
+        assertThat(webhookPort).isNotEqualTo(app.adminPort());
+        assertThat(postWebhook(http, app.adminPort()).statusCode())
+            .as("the admin port takes no webhooks")
+            .isEqualTo(404);
+        assertThat(postWebhook(http, webhookPort).statusCode()).isEqualTo(200);
+        assertThat(kafka.awaitRecords(prefix + ".webhook-events", 1))
+            .singleElement()
+            .satisfies(event -> assertThat(event.key()).isEqualTo("call-a"));
+        assertThat(get(http, base + "/metrics").body())
+            .as("the webhook dedupe step's Kafka Streams metrics beside the pipeline's")
+            .contains("-webhooks");
       }
     } finally {
       SchemaRegistries.dropMock(registryName);
@@ -223,6 +264,28 @@ class BridgeAppIT {
     } finally {
       SchemaRegistries.dropMock(registryName);
     }
+  }
+
+  private static final String WEBHOOK_SECRET = "whsec-it-secret";
+
+  private static java.net.http.HttpResponse<String> postWebhook(
+      java.net.http.HttpClient http, int port) throws Exception {
+    String body = "{\"type\":\"observability_call_evaluated\",\"id\":\"call-a\"}";
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            WEBHOOK_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature =
+        java.util.HexFormat.of()
+            .formatHex(mac.doFinal(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/webhooks/bluejay"))
+            .header("X-Bluejay-Signature", signature)
+            .header("X-Bluejay-Delivery", "d-app1")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url)

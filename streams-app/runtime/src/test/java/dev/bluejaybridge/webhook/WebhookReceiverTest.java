@@ -65,8 +65,12 @@ class WebhookReceiverTest {
   }
 
   static String sign(String body) throws Exception {
+    return sign(SECRET, body);
+  }
+
+  static String sign(String secret, String body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
   }
 
