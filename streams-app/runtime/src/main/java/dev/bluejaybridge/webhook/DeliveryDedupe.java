@@ -36,13 +36,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why a state store keyed by delivery id, and not a compacted topic of seen ids that every
  * instance reads: the same delivery id always lands on the same partition of {@code
- * webhook-deliveries}, so one task, on one instance at a time, decides for it, in record order;
- * two instances that receive the same delivery at once, or an instance that received it before a
+ * webhook-deliveries}, so one task, on one instance at a time, decides for it, in record order; two
+ * instances that receive the same delivery at once, or an instance that received it before a
  * restart, cannot both let it through. Under {@code exactly_once_v2} the seen id, the event and the
  * consumed offset commit in one transaction: a crash between them replays the delivery, and the
  * replay finds nothing or everything. A topic of seen ids read by every receiver would race (both
- * check before either writes), would need the event and the seen id written atomically from an
- * HTTP thread, and would keep every id in every instance's memory.
+ * check before either writes), would need the event and the seen id written atomically from an HTTP
+ * thread, and would keep every id in every instance's memory.
  *
  * <p>Bounded: the ids live in a persistent window store whose retention is {@code
  * webhooks.dedupe-retention}; RocksDB drops whole segments as stream time (the time deliveries were
@@ -120,7 +120,8 @@ public final class DeliveryDedupe {
       long received = record.timestamp();
       if (delivery != null) {
         if (seenAround(delivery, received)) {
-          LOGGER.info("webhook delivery already stored; not written again delivery_id={}", delivery);
+          LOGGER.info(
+              "webhook delivery already stored; not written again delivery_id={}", delivery);
           return;
         }
         seen.put(delivery, received, received);
@@ -137,13 +138,12 @@ public final class DeliveryDedupe {
     }
 
     /**
-     * Seen within the retention either side: two instances' clocks may differ, so a retry can
-     * carry an earlier time than the first delivery.
+     * Seen within the retention either side: two instances' clocks may differ, so a retry can carry
+     * an earlier time than the first delivery.
      */
     private boolean seenAround(String delivery, long received) {
       long from = Math.max(0, received - retentionMs);
-      long to =
-          received > Long.MAX_VALUE - retentionMs ? Long.MAX_VALUE : received + retentionMs;
+      long to = received > Long.MAX_VALUE - retentionMs ? Long.MAX_VALUE : received + retentionMs;
       try (WindowStoreIterator<Long> found = seen.fetch(delivery, from, to)) {
         return found.hasNext();
       }

@@ -26,11 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@code POST /webhooks/bluejay} does with a body that {@link WebhookServer} has read: Bluejay's
- * webhook deliveries (evaluations of calls and simulation results) verified and produced, raw, to
- * {@code topics.webhook-deliveries}, keyed by their {@code X-Bluejay-Delivery} id; {@link
- * DeliveryDedupe} then writes each delivery once to {@code topics.webhook-events}, keyed by the call
- * or result id. Closes the loop: evaluations flow back into Kafka.
+ * What {@code POST /webhooks/bluejay} does with a body that {@link WebhookServer} has read:
+ * Bluejay's webhook deliveries (evaluations of calls and simulation results) verified and produced,
+ * raw, to {@code topics.webhook-deliveries}, keyed by their {@code X-Bluejay-Delivery} id; {@link
+ * DeliveryDedupe} then writes each delivery once to {@code topics.webhook-events}, keyed by the
+ * call or result id. Closes the loop: evaluations flow back into Kafka.
  *
  * <ul>
  *   <li>{@code X-Bluejay-Signature}: HMAC-SHA256 of the raw body with the signing secret, hex, an
@@ -77,7 +77,10 @@ public final class WebhookReceiver {
    * @param clock the timestamp of the records (the time the delivery was received)
    */
   public WebhookReceiver(
-      Supplier<Secret> signingSecret, Producer<String, byte[]> producer, String topic, Clock clock) {
+      Supplier<Secret> signingSecret,
+      Producer<String, byte[]> producer,
+      String topic,
+      Clock clock) {
     this.signingSecret = signingSecret;
     this.producer = producer;
     this.topic = topic;

@@ -22,22 +22,22 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 import org.xnio.XnioExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The webhook receiver's own HTTP server, apart from the admin server ({@code ops.AdminServer}): its
- * own port, address, threads and limits, so that nothing a webhook client does reaches the health
- * probes or the metrics.
+ * The webhook receiver's own HTTP server, apart from the admin server ({@code ops.AdminServer}):
+ * its own port, address, threads and limits, so that nothing a webhook client does reaches the
+ * health probes or the metrics.
  *
  * <p>Why Undertow and not the JDK's {@code HttpServer} (which the admin server uses): the JDK
  * server reads a request's headers and body on its executor's threads, blocking, so every client
  * that trickles bytes holds a thread; its only bounds ({@code sun.net.httpserver.maxReqTime},
- * {@code idleInterval}, ...) are system properties read once per JVM, shared by every server of
- * the process and off by default. Undertow reads without blocking on its IO threads (a slow client
+ * {@code idleInterval}, ...) are system properties read once per JVM, shared by every server of the
+ * process and off by default. Undertow reads without blocking on its IO threads (a slow client
  * holds no thread at all) and takes its timeouts and limits per server:
  *
  * <ul>
@@ -222,7 +222,9 @@ public final class WebhookServer implements AutoCloseable {
           exchange
               .getIoThread()
               .executeAfter(
-                  () -> tooSlow(exchange), settings.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                  () -> tooSlow(exchange),
+                  settings.bodyTimeout().toMillis(),
+                  TimeUnit.MILLISECONDS);
       Receiver body = exchange.getRequestReceiver();
       body.setMaxBufferSize(settings.maxBodyBytes());
       body.receiveFullBytes(

@@ -58,8 +58,8 @@ public final class Webhooks implements AutoCloseable {
    *
    * @param signingSecret the webhook signing secret (re-read when it comes from a file)
    * @param clientProperties the {@code kafka.*} settings of a plain client (connection, security)
-   * @param streamsProperties the pipeline's Kafka Streams settings; the dedupe step takes them
-   *     with its own application id, one stream thread, and failing (not dead-lettering) on errors
+   * @param streamsProperties the pipeline's Kafka Streams settings; the dedupe step takes them with
+   *     its own application id, one stream thread, and failing (not dead-lettering) on errors
    */
   public static Webhooks start(
       BridgeConfig config,
@@ -142,8 +142,7 @@ public final class Webhooks implements AutoCloseable {
     properties.put(
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, settings.maxBodyBytes() + RECORD_OVERHEAD_BYTES);
     // send() must not block past Bluejay's 5 s answer budget while Kafka is away (default 60 s)
-    properties.put(
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, WebhookReceiver.PRODUCE_TIMEOUT.toMillis());
+    properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, WebhookReceiver.PRODUCE_TIMEOUT.toMillis());
     return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -167,8 +166,7 @@ public final class Webhooks implements AutoCloseable {
         producer.close();
       } finally {
         dedupe.close(
-            CloseOptions.groupMembershipOperation(
-                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(java.time.Duration.ofSeconds(30)));
         dedupeMetrics.close();
       }

@@ -98,9 +98,9 @@ class BridgeAppIT {
   }
 
   /**
-   * Also issue 13 item 11: with a signing secret, webhooks are taken on a port of their own
-   * ({@code webhooks.port}, {@code webhooks.bind-address}), not on the admin port, and reach
-   * {@code topics.webhook-events}.
+   * Also issue 13 item 11: with a signing secret, webhooks are taken on a port of their own ({@code
+   * webhooks.port}, {@code webhooks.bind-address}), not on the admin port, and reach {@code
+   * topics.webhook-events}.
    */
   @Test
   void deliversOnceAndWritesTheReceiptInTheSameTransaction() throws Exception {
@@ -116,11 +116,16 @@ class BridgeAppIT {
               bluejay,
               dir.resolve("state"),
               Map.of(
-                  "webhooks.signing-secret", WEBHOOK_SECRET,
-                  "webhooks.port", "0",
-                  "webhooks.bind-address", "127.0.0.1",
-                  "topics.webhook-deliveries", prefix + ".webhook-deliveries",
-                  "topics.webhook-events", prefix + ".webhook-events"));
+                  "webhooks.signing-secret",
+                  WEBHOOK_SECRET,
+                  "webhooks.port",
+                  "0",
+                  "webhooks.bind-address",
+                  "127.0.0.1",
+                  "topics.webhook-deliveries",
+                  prefix + ".webhook-deliveries",
+                  "topics.webhook-events",
+                  prefix + ".webhook-events"));
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
           new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
               io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);

@@ -170,9 +170,11 @@ class DockerComposeTest {
     String script =
         String.join(
             "\n", DeployFiles.YAML.convertValue(service("topics").path("command"), String[].class));
-    for (String topic : List.of(config.topics().webhookDeliveries(), config.topics().webhookEvents())) {
+    for (String topic :
+        List.of(config.topics().webhookDeliveries(), config.topics().webhookEvents())) {
       Matcher line =
-          Pattern.compile("(?m)^\\s*create " + Pattern.quote(topic) + " .*max\\.message\\.bytes=(\\d+)")
+          Pattern.compile(
+                  "(?m)^\\s*create " + Pattern.quote(topic) + " .*max\\.message\\.bytes=(\\d+)")
               .matcher(script);
       assertThat(line.find()).as("%s created with max.message.bytes", topic).isTrue();
       assertThat(Long.parseLong(line.group(1)))

@@ -366,7 +366,9 @@ class KustomizeRenderTest {
     assertThat(ingress.path("ports")).hasSize(1);
     for (JsonNode rule : policy.path("ingress")) {
       assertThat(rule.path("from").size()).as("ingress rule %s names its peers", rule).isPositive();
-      assertThat(rule.path("ports").size()).as("ingress rule %s names its ports", rule).isPositive();
+      assertThat(rule.path("ports").size())
+          .as("ingress rule %s names its ports", rule)
+          .isPositive();
     }
   }
 
@@ -385,7 +387,9 @@ class KustomizeRenderTest {
 
     assertThat(config.webhooks().enabled()).isTrue();
     assertThat(config.webhooks().port()).isEqualTo(webhookPort).isNotEqualTo(adminContainerPort());
-    assertThat(config.webhooks().bindAddress()).as("reachable from outside the pod").isEqualTo("0.0.0.0");
+    assertThat(config.webhooks().bindAddress())
+        .as("reachable from outside the pod")
+        .isEqualTo("0.0.0.0");
 
     JsonNode service = one("Service");
     JsonNode servicePort =

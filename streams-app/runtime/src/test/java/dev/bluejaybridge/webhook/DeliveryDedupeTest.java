@@ -125,8 +125,6 @@ class DeliveryDedupeTest {
     deliver(null, null, "{}", T0);
     deliver(null, null, "{}", T0);
 
-    assertThat(events.readRecordsToList())
-        .hasSize(2)
-        .allSatisfy(r -> assertThat(r.key()).isNull());
+    assertThat(events.readRecordsToList()).hasSize(2).allSatisfy(r -> assertThat(r.key()).isNull());
   }
 }

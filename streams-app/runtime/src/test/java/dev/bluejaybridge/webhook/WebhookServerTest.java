@@ -281,6 +281,8 @@ class WebhookServerTest {
             HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(producer.history()).singleElement().satisfies(r -> assertThat(r.key()).isEqualTo("d-whole"));
+    assertThat(producer.history())
+        .singleElement()
+        .satisfies(r -> assertThat(r.key()).isEqualTo("d-whole"));
   }
 }

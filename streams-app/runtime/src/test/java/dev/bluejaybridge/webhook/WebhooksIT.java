@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -86,16 +85,20 @@ class WebhooksIT {
   private static void awaitDeduped(String groupId, String deliveries) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       List<TopicPartition> partitions =
-          admin.describeTopics(List.of(deliveries)).allTopicNames().get().get(deliveries)
-              .partitions().stream()
+          admin
+              .describeTopics(List.of(deliveries))
+              .allTopicNames()
+              .get()
+              .get(deliveries)
+              .partitions()
+              .stream()
               .map(p -> new TopicPartition(deliveries, p.partition()))
               .toList();
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
           admin
               .listOffsets(
                   partitions.stream()
-                      .collect(
-                          java.util.stream.Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+                      .collect(java.util.stream.Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
               .all()
               .get();
       long written = ends.values().stream().mapToLong(e -> e.offset()).sum();
@@ -104,13 +107,9 @@ class WebhooksIT {
               () -> {
                 try {
                   Map<TopicPartition, OffsetAndMetadata> committed =
-                      admin
-                          .listConsumerGroupOffsets(groupId)
-                          .partitionsToOffsetAndMetadata()
-                          .get();
+                      admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
                   return partitions.stream()
-                      .mapToLong(
-                          p -> committed.get(p) == null ? 0 : committed.get(p).offset())
+                      .mapToLong(p -> committed.get(p) == null ? 0 : committed.get(p).offset())
                       .sum();
                 } catch (ExecutionException e) {
                   return 0;
@@ -160,6 +159,8 @@ class WebhooksIT {
     assertThat(deliveryIds(written)).containsExactlyInAnyOrder("d-1", "d-2");
     assertThat(written).extracting(ConsumerRecord::key).containsOnly("call-7");
     assertThat(written).extracting(ConsumerRecord::value).containsOnly(BODY);
-    assertThat(kafka.readAll(deliveries)).as("four deliveries taken, of two delivery ids").hasSize(4);
+    assertThat(kafka.readAll(deliveries))
+        .as("four deliveries taken, of two delivery ids")
+        .hasSize(4);
   }
 }
