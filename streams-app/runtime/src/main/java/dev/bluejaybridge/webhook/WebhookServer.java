@@ -10,9 +10,11 @@ import io.undertow.io.Receiver;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
+import io.undertow.server.ServerConnection;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
 
 /**
  * The webhook receiver's own HTTP server, apart from the admin server ({@code ops.AdminServer}):
@@ -60,6 +63,9 @@ public final class WebhookServer implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(WebhookServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  /** How long a connection stays open after a 413, unread, for the client to read the answer. */
+  private static final Duration LINGER_AFTER_413 = Duration.ofSeconds(2);
 
   /**
    * Where and how the server listens.
@@ -268,25 +274,35 @@ public final class WebhookServer implements AutoCloseable {
     }
 
     private void tooLarge(HttpServerExchange exchange) {
-      // the rest of the body is never read: the connection closes once the answer is out
+      // The rest of the body is never read. The connection closes a moment after the answer, not
+      // at once: closing with unread data resets it, and a reset can reach the client before it
+      // read the answer.
+      byte[] answer =
+          json("body over " + settings.maxBodyBytes() + " bytes").getBytes(StandardCharsets.UTF_8);
+      ServerConnection connection = exchange.getConnection();
+      XnioIoThread io = exchange.getIoThread();
       exchange.setPersistent(false);
       exchange.setStatusCode(413);
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+      exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, answer.length);
+      exchange.getResponseHeaders().put(Headers.CONNECTION, "close");
       exchange
           .getResponseSender()
           .send(
-              json("body over " + settings.maxBodyBytes() + " bytes"),
-              StandardCharsets.UTF_8,
+              ByteBuffer.wrap(answer),
               new IoCallback() {
                 @Override
                 public void onComplete(HttpServerExchange done, Sender sender) {
-                  IoUtils.safeClose(done.getConnection());
+                  io.executeAfter(
+                      () -> IoUtils.safeClose(connection),
+                      LINGER_AFTER_413.toMillis(),
+                      TimeUnit.MILLISECONDS);
                 }
 
                 @Override
                 public void onException(
                     HttpServerExchange failed, Sender sender, java.io.IOException e) {
-                  IoUtils.safeClose(failed.getConnection());
+                  IoUtils.safeClose(connection);
                 }
               });
     }
