@@ -6,12 +6,14 @@ import static dev.bluejaybridge.testkit.BluejayStandIn.ok;
 import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
 import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
+import dev.bluejaybridge.pipeline.TopicLayout;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
@@ -176,6 +178,48 @@ class BridgeAppIT {
             .as("the webhook dedupe step's Kafka Streams metrics beside the pipeline's")
             .contains("-webhooks");
       }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  /**
+   * Issue 13 item 11: with webhooks on, a missing webhook topic stops the start naming it, and what
+   * had started (the call pipeline's Kafka Streams) is closed, not left running without the app.
+   */
+  @Test
+  void aMissingWebhookTopicStopsTheStartAndLeavesNothingRunning() throws Exception {
+    String prefix = "app4";
+    createTopics(prefix);
+    String registryName = "app4-" + UUID.randomUUID();
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      BridgeConfig config =
+          config(
+              prefix,
+              registryName,
+              bluejay,
+              dir.resolve("state"),
+              Map.of(
+                  "webhooks.signing-secret",
+                  WEBHOOK_SECRET,
+                  "webhooks.port",
+                  "0",
+                  "topics.webhook-deliveries",
+                  prefix + ".webhook-deliveries",
+                  "topics.webhook-events",
+                  prefix + ".webhook-events"));
+
+      assertThatThrownBy(
+              () -> BridgeApp.start(config, new SimpleMeterRegistry(), Clock.systemUTC()).close())
+          .isInstanceOf(TopicLayout.TopicLayoutException.class)
+          .hasMessageContaining(prefix + ".webhook-deliveries")
+          .hasMessageContaining(prefix + ".webhook-events");
+      await("the pipeline's stream threads gone")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Thread.getAllStackTraces().keySet().stream()
+                      .noneMatch(t -> t.getName().startsWith(prefix + "-app") && t.isAlive()));
     } finally {
       SchemaRegistries.dropMock(registryName);
     }
