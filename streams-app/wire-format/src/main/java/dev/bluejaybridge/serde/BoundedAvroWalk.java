@@ -19,9 +19,9 @@ import org.apache.avro.io.DecoderFactory;
  * the stack. Hence, here:
  *
  * <ul>
- *   <li>all the array items and map entries of one value together are at most the value's length
- *       in bytes (an item that takes at least one byte cannot exceed that; only zero-width items
- *       such as {@code null} can, and they are the attack);
+ *   <li>all the array items and map entries of one value together are at most the value's length in
+ *       bytes (an item that takes at least one byte cannot exceed that; only zero-width items such
+ *       as {@code null} can, and they are the attack);
  *   <li>nesting is at most {@link #MAX_DEPTH} deep;
  *   <li>a declared length is never negative and never beyond the bytes left, and a block's declared
  *       byte size (a negative item count) matches its items.
@@ -146,10 +146,7 @@ final class BoundedAvroWalk {
       }
       if (declaredBytes >= 0 && before - remaining() != declaredBytes) {
         throw new IOException(
-            "block declares "
-                + declaredBytes
-                + " bytes, its items take "
-                + (before - remaining()));
+            "block declares " + declaredBytes + " bytes, its items take " + (before - remaining()));
       }
     }
   }

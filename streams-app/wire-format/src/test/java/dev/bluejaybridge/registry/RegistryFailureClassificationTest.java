@@ -106,7 +106,8 @@ class RegistryFailureClassificationTest {
             .setName("lookup_order")
             .setStartOffsetMs(0)
             .build();
-    byte[] framed = new AvroSerializer<ToolCall>(new InMemorySchemaRegistry(), true).serialize(TOPIC, call);
+    byte[] framed =
+        new AvroSerializer<ToolCall>(new InMemorySchemaRegistry(), true).serialize(TOPIC, call);
     return WireFormat.encode(id, WireFormat.decode(framed).payload());
   }
 }

@@ -17,9 +17,9 @@ import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13 item 7: decoding a hostile value ends fast, as {@code decode-limit}, and the thread
- * that decodes never hangs or overflows its stack. The values are ToolCalls of a writer whose
- * schema has one more field, which the reader does not have and so skips.
+ * Issue 13 item 7: decoding a hostile value ends fast, as {@code decode-limit}, and the thread that
+ * decodes never hangs or overflows its stack. The values are ToolCalls of a writer whose schema has
+ * one more field, which the reader does not have and so skips.
  */
 class AvroDecodeLimitsTest {
   /** Generous: on a quiet machine each of these takes milliseconds. */
@@ -31,7 +31,8 @@ class AvroDecodeLimitsTest {
 
   @Test
   void writerOnlyArrayOfTwoToThe31NullsIsDecodeLimitWithinTheBound() {
-    byte[] value = withExtraField("{\"type\":\"array\",\"items\":\"null\"}", block(1L << 31), end());
+    byte[] value =
+        withExtraField("{\"type\":\"array\",\"items\":\"null\"}", block(1L << 31), end());
 
     TelemetryDecodeException error = decodeFailure(value);
 
@@ -46,16 +47,14 @@ class AvroDecodeLimitsTest {
     for (int i = 0; i < 8; i++) {
       blocks = TelemetrySamples.concat(blocks, block(Integer.MAX_VALUE - 8));
     }
-    byte[] value =
-        withExtraField("{\"type\":\"array\",\"items\":\"null\"}", blocks, end());
+    byte[] value = withExtraField("{\"type\":\"array\",\"items\":\"null\"}", blocks, end());
 
     assertThat(decodeFailure(value).reason()).isEqualTo("decode-limit");
   }
 
   @Test
   void mapOfNullsDeclaringMoreEntriesThanBytesIsDecodeLimit() {
-    byte[] value =
-        withExtraField("{\"type\":\"map\",\"values\":\"null\"}", block(1L << 40), end());
+    byte[] value = withExtraField("{\"type\":\"map\",\"values\":\"null\"}", block(1L << 40), end());
 
     assertThat(decodeFailure(value).reason()).isEqualTo("decode-limit");
   }
@@ -133,8 +132,7 @@ class AvroDecodeLimitsTest {
 
   @Test
   void aFewNullsInAWriterOnlyFieldStillDecode() {
-    byte[] value =
-        withExtraField("{\"type\":\"array\",\"items\":\"null\"}", block(20), end());
+    byte[] value = withExtraField("{\"type\":\"array\",\"items\":\"null\"}", block(20), end());
 
     assertThat(toolCalls.deserialize(TOOL_CALLS, value)).isEqualTo(TelemetrySamples.toolCall());
   }
