@@ -9,10 +9,10 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * Uses {@code occurred_at} as the record time, Kafka Streams' stream time (docs/topics.md), when it
  * is sane: not negative, and at most {@code input.max-ahead} after the record's Kafka timestamp
  * (which the broker checked against its own clock when the record was written). Otherwise, or
- * without a usable {@code occurred_at}, the record keeps its Kafka timestamp: one record three days
- * ahead must not carry the task's stream time with it, and a record Kafka Streams saw with a
- * negative timestamp it would drop silently, before validation could dead-letter it. The choice
- * depends on the record alone, so a record read again gets the same time.
+ * without a usable {@code occurred_at}, the record must not move time: it takes its partition's
+ * time so far (its Kafka timestamp when it is the partition's first record). So one record three
+ * days ahead does not carry the task's stream time with it, and a record still reaches validation,
+ * which dead-letters it: Kafka Streams would drop one with a negative timestamp silently.
  *
  * <p>This time orders records and is the stream time against which validation measures {@code
  * input.max-behind}; nothing the bridge writes carries it (validation forwards each record with the
@@ -42,9 +42,9 @@ public final class OccurredAtExtractor implements TimestampExtractor {
         // fall through to the Kafka timestamp
       }
     }
-    if (kafkaTime >= 0) {
-      return kafkaTime;
+    if (partitionTime >= 0) {
+      return partitionTime;
     }
-    return Math.max(partitionTime, 0);
+    return Math.max(kafkaTime, 0);
   }
 }
