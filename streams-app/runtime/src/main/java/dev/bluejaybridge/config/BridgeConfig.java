@@ -20,6 +20,7 @@ public record BridgeConfig(
     Registry registry,
     Topics topics,
     Calls calls,
+    Input input,
     Bluejay bluejay,
     Delivery delivery,
     Admin admin,
@@ -86,6 +87,18 @@ public record BridgeConfig(
           ConfigKeys.CALL_LATE_RETENTION.defaultValue(),
           ConfigKeys.CALL_MAX_RECORDS.defaultValue(),
           DEFAULT_MAX_RECORD_BYTES);
+    }
+  }
+
+  /**
+   * How far a record's {@code occurred_at} may lie ahead of the wall clock, and behind the newest
+   * {@code occurred_at} its task has seen; outside, the record is poison ({@code bad-timestamp}).
+   */
+  public record Input(Duration maxAhead, Duration maxBehind) {
+    /** The defaults of the {@code input.*} keys ({@link ConfigKeys}). */
+    public static Input defaults() {
+      return new Input(
+          ConfigKeys.INPUT_MAX_AHEAD.defaultValue(), ConfigKeys.INPUT_MAX_BEHIND.defaultValue());
     }
   }
 

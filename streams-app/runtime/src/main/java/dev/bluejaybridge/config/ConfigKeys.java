@@ -150,6 +150,25 @@ public final class ConfigKeys {
               + " the input DLQ unread (`record-too-large`). The input DLQ topic's"
               + " `max.message.bytes` must take the input topics' largest records plus headers.");
 
+  // ---- input
+  public static final ConfigKey<Duration> INPUT_MAX_AHEAD =
+      define(
+          "input.max-ahead",
+          positiveDuration(),
+          "1h",
+          "How far an `occurred_at` may lie ahead of this instance's clock; a record further"
+              + " ahead goes to the input DLQ (`bad-timestamp`). Nothing the bridge writes carries"
+              + " `occurred_at` as its Kafka timestamp.");
+  public static final ConfigKey<Duration> INPUT_MAX_BEHIND =
+      define(
+          "input.max-behind",
+          positiveDuration(),
+          "7d",
+          "How far an `occurred_at` may lie behind the newest `occurred_at` its partitions have"
+              + " shown (Kafka Streams' stream time); an older record goes to the input DLQ"
+              + " (`bad-timestamp`). Keep it within `call.delivered-retention`: an older straggler"
+              + " could no longer be matched to its delivered call.");
+
   // ---- Bluejay
   public static final ConfigKey<URI> BLUEJAY_BASE_URL =
       define("bluejay.base-url", httpUrl(), "https://api.getbluejay.ai", "Bluejay's API.");

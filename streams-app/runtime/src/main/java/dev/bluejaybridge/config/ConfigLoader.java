@@ -175,6 +175,8 @@ public final class ConfigLoader {
             get(ConfigKeys.CALL_LATE_RETENTION),
             get(ConfigKeys.CALL_MAX_RECORDS),
             get(ConfigKeys.CALL_MAX_RECORD_BYTES));
+    BridgeConfig.Input input =
+        new BridgeConfig.Input(get(ConfigKeys.INPUT_MAX_AHEAD), get(ConfigKeys.INPUT_MAX_BEHIND));
     BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
@@ -211,7 +213,7 @@ public final class ConfigLoader {
     BridgeConfig.RocksDb rocksDb = rocksDb();
     BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
-        kafka, registry, topics, calls, bluejay, delivery, admin, webhooks, rocksDb, log);
+        kafka, registry, topics, calls, input, bluejay, delivery, admin, webhooks, rocksDb, log);
   }
 
   private BridgeConfig.RocksDb rocksDb() {

@@ -102,6 +102,7 @@ public final class PipelineDriver implements AutoCloseable {
             BridgeTopology.build(
                 topics,
                 config.calls(),
+                config.input(),
                 stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered)),
                 new AggregationMetrics(meters)),
             properties,

@@ -13,7 +13,6 @@ import java.util.OptionalInt;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Resolver;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -130,13 +129,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     int offset = framed.payloadOffset();
     int length = framed.payloadLength();
     try {
-      // First walk the bytes without building anything: Avro allocates a string's or an array's
-      // declared size before it finds the bytes missing, so a corrupt length would otherwise cost
-      // gigabytes. The walk also finds bytes left over after the record.
-      BinaryDecoder check = DecoderFactory.get().binaryDecoder(data, offset, length, null);
-      GenericDatumReader.skip(decoding.writer(), check);
-      if (!check.isEnd()) {
-        int left = check.inputStream().available();
+      // First walk the bytes without building anything (BoundedAvroWalk): Avro allocates a
+      // string's or an array's declared size before it finds the bytes missing, and skips a
+      // writer-only field's items without any limit, so a corrupt or hostile length would
+      // otherwise cost gigabytes or hold the thread for good. The walk also finds bytes left
+      // over after the record.
+      int left = BoundedAvroWalk.walk(decoding.writer(), data, offset, length);
+      if (left != 0) {
         throw new TelemetryDecodeException(
             TelemetryDecodeException.UNDECODABLE,
             topic,
@@ -148,6 +147,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
       return decoding.reader().read(null, in);
     } catch (TelemetryDecodeException e) {
       throw e;
+    } catch (BoundedAvroWalk.LimitExceeded e) {
+      throw new TelemetryDecodeException(
+          TelemetryDecodeException.DECODE_LIMIT,
+          topic,
+          OptionalInt.of(schemaId),
+          e.getMessage() + " (payload is " + length + " bytes)",
+          null);
     } catch (EOFException e) {
       throw new TelemetryDecodeException(
           TelemetryDecodeException.TRUNCATED,
