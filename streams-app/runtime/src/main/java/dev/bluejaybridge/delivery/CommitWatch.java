@@ -6,11 +6,11 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.StreamsMetrics;
 
 /**
- * Tells whether the stream thread committed since a moment: Kafka Streams' own thread metric
- * {@code stream-thread-metrics commit-total}, which counts only commits that went through. A commit
- * that {@code context.commit()} asks for does not happen while a rebalance is in progress (Kafka
- * Streams skips it), so "asked" is not "done": a simulated call's POST waits until its in-flight
- * mark is surely committed.
+ * Tells whether the stream thread committed since a moment: Kafka Streams' own thread metric {@code
+ * stream-thread-metrics commit-total}, which counts only commits that went through. A commit that
+ * {@code context.commit()} asks for does not happen while a rebalance is in progress (Kafka Streams
+ * skips it), so "asked" is not "done": a simulated call's POST waits until its in-flight mark is
+ * surely committed.
  */
 interface CommitWatch {
   /** What {@link #commits()} answers when the thread's commits cannot be counted. */

@@ -64,10 +64,7 @@ public final class DeliveryMetrics {
     Gauge.builder(DELIVERY_UNREACHABLE, dispatcher, d -> d.unreachable() ? 1 : 0)
         .description("1 while delivery is held because Bluejay cannot be reached (probing)")
         .register(registry);
-    Gauge.builder(
-            DELIVERY_HELD,
-            dispatcher,
-            d -> d.outage().kind() == Outage.Kind.UNWELL ? 1 : 0)
+    Gauge.builder(DELIVERY_HELD, dispatcher, d -> d.outage().kind() == Outage.Kind.UNWELL ? 1 : 0)
         .description(
             "1 while delivery is held because Bluejay keeps failing across calls (5xx, 429,"
                 + " timeouts; probing)")

@@ -13,9 +13,9 @@ import java.util.Optional;
 /**
  * What to do after one delivery attempt: the one policy that the outbox and {@code dlq replay} both
  * drive. Pure: it reads the entry (whose {@code attempts} already counts the attempt that ended),
- * the outcome and whether delivery is held for an outage ({@link Outage}), and changes nothing;
- * the caller applies the {@link Decision}. The only input besides its arguments is the backoff's
- * random draw.
+ * the outcome and whether delivery is held for an outage ({@link Outage}), and changes nothing; the
+ * caller applies the {@link Decision}. The only input besides its arguments is the backoff's random
+ * draw.
  *
  * <ul>
  *   <li>2xx, or a simulated call's earlier POST found at Bluejay: {@link Decision.Delivered}.
@@ -75,8 +75,8 @@ public final class DeliveryPolicy {
     record RetryAt(Instant at, boolean verifyFirst) implements Decision {}
 
     /**
-     * An outage, not the call's fault: the attempt does not count, the call waits while delivery
-     * is held for every call and probed ({@link #probeInterval}); nothing is dead-lettered. {@code
+     * An outage, not the call's fault: the attempt does not count, the call waits while delivery is
+     * held for every call and probed ({@link #probeInterval}); nothing is dead-lettered. {@code
      * verifyFirst} as for {@link RetryAt}.
      */
     record Hold(String why, boolean verifyFirst) implements Decision {}

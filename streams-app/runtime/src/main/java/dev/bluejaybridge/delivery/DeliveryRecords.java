@@ -159,8 +159,7 @@ public final class DeliveryRecords {
    */
   static byte[] unserializable(ClosedCall call, Throwable error, long now) {
     ObjectNode value = JSON.createObjectNode();
-    Endpoint endpoint =
-        call.simulated() ? Endpoint.UPDATE_SIMULATION_RESULT : Endpoint.UPDATE_LOG;
+    Endpoint endpoint = call.simulated() ? Endpoint.UPDATE_SIMULATION_RESULT : Endpoint.UPDATE_LOG;
     value.put("endpoint", endpointName(endpoint));
     value.put("method", method(endpoint));
     value.put("path", path(endpoint, call.callId()));
@@ -193,8 +192,18 @@ public final class DeliveryRecords {
     value.put("attempts", 0);
     value.putNull("first_attempt_at");
     value.put("last_attempt_at", Instant.ofEpochMilli(now).toString());
-    value.put("error", Content.text(String.valueOf(error), 1024));
+    value.put("error", Content.text(describe(error), 1024));
     return write(value, "unserializable");
+  }
+
+  /** An error and its causes, one line each joined by "; caused by: ". */
+  static String describe(Throwable error) {
+    StringBuilder text = new StringBuilder(String.valueOf(error));
+    Throwable cause = error.getCause();
+    for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {
+      text.append("; caused by: ").append(cause);
+    }
+    return text.toString();
   }
 
   /** The most of a call's or a record's content one dead letter holds, in UTF-8 bytes. */
@@ -214,9 +223,9 @@ public final class DeliveryRecords {
     }
 
     /**
-     * The record as a JSON object with its Avro field names (Avro's own JSON rendering, its
-     * {@code *_json} fields as strings); as text cut to what is left when it does not fit or does
-     * not parse.
+     * The record as a JSON object with its Avro field names (Avro's own JSON rendering, its {@code
+     * *_json} fields as strings); as text cut to what is left when it does not fit or does not
+     * parse.
      */
     JsonNode record(SpecificRecord record) {
       String text;

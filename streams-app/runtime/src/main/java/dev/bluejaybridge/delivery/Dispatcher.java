@@ -197,9 +197,9 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Bluejay refused the key (401, or 401/403 to a key check): pause every call, or, while paused,
-   * a probe was refused again and the next one waits longer. The key refused is the one the
-   * refused request carried: when the key has changed since, nothing pauses.
+   * Bluejay refused the key (401, or 401/403 to a key check): pause every call, or, while paused, a
+   * probe was refused again and the next one waits longer. The key refused is the one the refused
+   * request carried: when the key has changed since, nothing pauses.
    */
   synchronized void pause(long now, String why) {
     Long refused = refusedKeyVersion;
@@ -398,9 +398,9 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Attempt {@code entry.getAttempts()} of {@code entry} in {@code mode}, to run on any thread: what
-   * it needs of the entry is read now, so the entry may change meanwhile. Never throws: a failure
-   * is an {@link Outcome.Failed} or {@link Outcome.Crashed}.
+   * Attempt {@code entry.getAttempts()} of {@code entry} in {@code mode}, to run on any thread:
+   * what it needs of the entry is read now, so the entry may change meanwhile. Never throws: a
+   * failure is an {@link Outcome.Failed} or {@link Outcome.Crashed}.
    *
    * <ul>
    *   <li>{@link Mode#SEND}: the PUT or POST; {@link Outcome.Delivered} on 2xx.

@@ -12,12 +12,13 @@ import org.slf4j.LoggerFactory;
  * pipeline's {@link Dispatcher} and {@code dlq replay} both drive it.
  *
  * <ul>
- *   <li>{@link Kind#UNREACHABLE}: a request never reached Bluejay (connection refused, unknown host,
- *       connect timeout, TLS handshake refused). One such failure holds at once.
+ *   <li>{@link Kind#UNREACHABLE}: a request never reached Bluejay (connection refused, unknown
+ *       host, connect timeout, TLS handshake refused). One such failure holds at once.
  *   <li>{@link Kind#UNWELL}: Bluejay is answering badly: {@value #UNWELL_FAILURES} failed attempts
  *       in a row that ended with 408, 429, 5xx, a timeout or a broken connection, from at least
- *       {@value #UNWELL_CALLS} different calls, with no other answer between them. A call that alone
- *       keeps failing while others get answers never holds delivery: it spends its own attempts.
+ *       {@value #UNWELL_CALLS} different calls, with no other answer between them. A call that
+ *       alone keeps failing while others get answers never holds delivery: it spends its own
+ *       attempts.
  * </ul>
  *
  * <p>While held, one attempt per probe interval goes out as the probe ({@link

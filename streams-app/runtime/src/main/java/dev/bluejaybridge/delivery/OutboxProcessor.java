@@ -258,7 +258,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
           call.callId(),
           call.revision(),
           call.size(),
-          String.valueOf(e));
+          DeliveryRecords.describe(e));
       drop(previous);
       metrics.deadLettered("unserializable");
       context.forward(
@@ -466,8 +466,7 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       reschedule(entry, now);
     } else if (decision instanceof DeliveryPolicy.Decision.CheckKey) {
       LOGGER.warn(
-          "Bluejay answered 403 to a call; checking whether it refuses the key call_id={}",
-          callId);
+          "Bluejay answered 403 to a call; checking whether it refuses the key call_id={}", callId);
       entry.setKeyCheck(true);
       entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);

@@ -227,8 +227,7 @@ public final class DlqReplayer {
     int probes = 0;
     while (true) {
       Dispatcher.Mode mode = Dispatcher.mode(attempt);
-      long routeWait =
-          outage.routeNotBefore(Dispatcher.route(attempt, mode)) - clock.millis();
+      long routeWait = outage.routeNotBefore(Dispatcher.route(attempt, mode)) - clock.millis();
       if (routeWait > 0) {
         sleeper.sleep(routeWait);
       }

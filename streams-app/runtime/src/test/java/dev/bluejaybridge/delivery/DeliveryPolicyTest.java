@@ -198,7 +198,8 @@ class DeliveryPolicyTest {
   void unprocessableIsDeadLetteredAtOnceWithItsStatus() {
     RejectedException invalid = rejected(422);
 
-    Decision decision = policy.decide(entry(Endpoint.UPDATE_LOG, 1, false), failed(invalid), NOW, false);
+    Decision decision =
+        policy.decide(entry(Endpoint.UPDATE_LOG, 1, false), failed(invalid), NOW, false);
 
     assertThat(decision).isEqualTo(new Decision.DeadLetter(Cause.REFUSED, invalid));
     assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("http-422");
@@ -208,10 +209,7 @@ class DeliveryPolicyTest {
   void exhaustedAttemptsHaveTheirReason() {
     Decision decision =
         policy.decide(
-            entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false),
-            failed(status(500, null)),
-            NOW,
-            false);
+            entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(status(500, null)), NOW, false);
 
     assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("attempts-exhausted");
   }
