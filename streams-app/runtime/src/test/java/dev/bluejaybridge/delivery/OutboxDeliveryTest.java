@@ -17,6 +17,7 @@ import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
 import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static dev.bluejaybridge.testkit.Telemetry.turn;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -687,17 +688,29 @@ class OutboxDeliveryTest {
   void stagedPostWaitsUntilACommitWentThrough() {
     try (DeliveryHarness h = harness(Map.of())) {
       h.commits.set(7);
-      h.feed(closed("sim-c", "507", 0, List.of(simTool("sim-c", "507", "book", 100)), List.of()));
+      // A first call warms the connection up, so a POST, once sent, arrives within milliseconds.
+      h.feed(closed("sim-w", "506", 0, List.of(simTool("sim-w", "506", "book", 100)), List.of()));
       h.runUntil(() -> h.dispatcher.inFlight() == 1);
-      for (int i = 0; i < 80; i++) {
-        h.driver.advanceWallClock(OutboxProcessor.TICK); // no commit goes through
-      }
-      assertThat(bluejay.requests()).as("not sent before its mark is committed").isEmpty();
-
       h.commits.incrementAndGet();
       h.runUntil(() -> h.receipts().size() == 1);
 
-      assertThat(bluejay.requestsTo(UPDATE_SIMULATION)).hasSize(1);
+      h.feed(closed("sim-c", "507", 0, List.of(simTool("sim-c", "507", "book", 100)), List.of()));
+      h.runUntil(() -> h.dispatcher.inFlight() == 1);
+      // No commit goes through: ticks pass (and real time, for a request to arrive), nothing sent.
+      await("nothing sent before its mark is committed")
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                h.driver.advanceWallClock(OutboxProcessor.TICK);
+                return bluejay.requestCount() == 1;
+              });
+
+      h.commits.incrementAndGet();
+      h.runUntil(() -> h.receipts().size() == 2);
+
+      assertThat(bluejay.requestsTo(UPDATE_SIMULATION)).hasSize(2);
     }
   }
 
