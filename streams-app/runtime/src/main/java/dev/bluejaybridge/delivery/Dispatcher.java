@@ -198,13 +198,19 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Bluejay refused the key (401, or 401/403 to a key check): pause every call, or, while paused, a
-   * probe was refused again and the next one waits longer. The key refused is the one the refused
-   * request carried: when the key has changed since, nothing pauses.
+   * probe was refused again and the next one waits longer (the refusal of a request that started
+   * before the pause is not a probe's). The key refused is the one the refused request carried:
+   * when the key has changed since, nothing pauses.
+   *
+   * @param startedAt when the refused request started
    */
-  synchronized void pause(long now, String why) {
+  synchronized void pause(long now, String why, long startedAt) {
     Long refused = refusedKeyVersion;
     long version = refused != null ? refused : keys.version();
     if (paused()) {
+      if (startedAt < pausedSince) {
+        return;
+      }
       authNextProbeAt =
           Math.max(authNextProbeAt, now + DeliveryPolicy.probeInterval(authProbes).toMillis());
       authProbes++;

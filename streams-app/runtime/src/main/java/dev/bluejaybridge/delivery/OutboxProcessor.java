@@ -460,7 +460,10 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);
     } else if (decision instanceof DeliveryPolicy.Decision.Pause pause) {
-      dispatcher.pause(now, pause.refusal().getMessage());
+      dispatcher.pause(
+          now,
+          pause.refusal().getMessage(),
+          entry.getLastAttemptAt() == null ? now : entry.getLastAttemptAt());
       entry.setKeyCheck(false); // not the call's fault: it goes again as it was
       entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);
