@@ -58,7 +58,8 @@ public record BridgeConfig(
       String inputDlq,
       String deliveryDlq,
       Optional<String> deliveryReceipts,
-      String webhookEvents) {}
+      String webhookEvents,
+      String webhookDeliveries) {}
 
   /**
    * When a call closes, and how much of it is kept. {@code maxRecordBytes} bounds one input
@@ -127,13 +128,34 @@ public record BridgeConfig(
       int maxInFlight,
       int maxAttempts,
       Duration requestTimeout,
-      Duration maxRetryAfter) {}
+      Duration maxRetryAfter,
+      int maxResponseBytes) {}
 
   /** The admin HTTP server (health, metrics, status). */
   public record Admin(int port) {}
 
-  /** The Bluejay webhook receiver; off unless a signing secret is configured. */
-  public record Webhooks(Optional<Secret> signingSecret, Optional<Path> signingSecretFile) {}
+  /**
+   * The Bluejay webhook receiver; off unless a signing secret is configured. It has its own HTTP
+   * server, apart from the admin server.
+   *
+   * @param bindAddress the address it listens on (a host name or an IP literal)
+   * @param port its port (0: any free one)
+   * @param maxBodyBytes the largest body taken; longer ones are answered 413 unread
+   * @param dedupeRetention how long a delivery id is remembered (by all instances, across restarts)
+   */
+  public record Webhooks(
+      Optional<Secret> signingSecret,
+      Optional<Path> signingSecretFile,
+      String bindAddress,
+      int port,
+      long maxBodyBytes,
+      Duration dedupeRetention) {
+
+    /** True when a signing secret (or its file) is configured: the receiver is on. */
+    public boolean enabled() {
+      return signingSecret.isPresent() || signingSecretFile.isPresent();
+    }
+  }
 
   /**
    * The off-heap memory of every RocksDB store of this instance (all stream threads, all tasks),

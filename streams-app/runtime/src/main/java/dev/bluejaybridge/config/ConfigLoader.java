@@ -165,7 +165,8 @@ public final class ConfigLoader {
             get(ConfigKeys.TOPICS_INPUT_DLQ),
             get(ConfigKeys.TOPICS_DELIVERY_DLQ),
             find(ConfigKeys.TOPICS_DELIVERY_RECEIPTS),
-            get(ConfigKeys.TOPICS_WEBHOOK_EVENTS));
+            get(ConfigKeys.TOPICS_WEBHOOK_EVENTS),
+            get(ConfigKeys.TOPICS_WEBHOOK_DELIVERIES));
     BridgeConfig.Calls calls =
         new BridgeConfig.Calls(
             get(ConfigKeys.CALL_INACTIVITY_GAP),
@@ -181,7 +182,8 @@ public final class ConfigLoader {
             get(ConfigKeys.DELIVERY_MAX_IN_FLIGHT),
             get(ConfigKeys.DELIVERY_MAX_ATTEMPTS),
             get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT),
-            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER));
+            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER),
+            get(ConfigKeys.DELIVERY_MAX_RESPONSE_BYTES));
     BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
     Optional<Secret> signingSecret = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET);
     Optional<Path> signingSecretFile = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE);
@@ -190,7 +192,22 @@ public final class ConfigLoader {
         signingSecret,
         ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE,
         signingSecretFile);
-    BridgeConfig.Webhooks webhooks = new BridgeConfig.Webhooks(signingSecret, signingSecretFile);
+    BridgeConfig.Webhooks webhooks =
+        new BridgeConfig.Webhooks(
+            signingSecret,
+            signingSecretFile,
+            get(ConfigKeys.WEBHOOKS_BIND_ADDRESS),
+            get(ConfigKeys.WEBHOOKS_PORT),
+            get(ConfigKeys.WEBHOOKS_MAX_BODY_BYTES),
+            get(ConfigKeys.WEBHOOKS_DEDUPE_RETENTION));
+    if (webhooks.enabled() && webhooks.port() != 0 && webhooks.port() == admin.port()) {
+      problems.add(
+          ConfigKeys.WEBHOOKS_PORT.name()
+              + origin(ConfigKeys.WEBHOOKS_PORT.name())
+              + ": "
+              + webhooks.port()
+              + " is admin.port too; the webhook receiver has a port of its own");
+    }
     BridgeConfig.RocksDb rocksDb = rocksDb();
     BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
