@@ -651,6 +651,27 @@ class OutboxDeliveryTest {
   }
 
   /**
+   * Issue 13 item 3: Bluejay applied the POST and then answered 503: the check finds it, and the
+   * call is not posted a second time.
+   */
+  @Test
+  void postAppliedThenAnsweredWithA5xxIsNotPostedAgain() {
+    bluejay.stubSequence(
+        UPDATE_SIMULATION_RESULT,
+        BluejayStandIn.appliedThen(status(503)),
+        ok(UPDATE_SIMULATION_RESULT));
+    try (DeliveryHarness h = harness(Map.of())) {
+      h.feed(closed("sim-6", "506", 0, List.of(simTool("sim-6", "506", "book", 100)), List.of()));
+
+      h.runUntil(() -> h.receipts().size() == 1);
+
+      assertThat(bluejay.requestsTo(UPDATE_SIMULATION)).as("never posted twice").hasSize(1);
+      assertThat(bluejay.applied()).hasSize(1);
+      assertThat(bluejay.requestsTo("/v1/retrieve-simulation-result/506")).hasSize(1);
+    }
+  }
+
+  /**
    * Issue 13 item 3: a simulated call without tool calls whose POST timed out cannot be checked at
    * Bluejay (its copy holds no tool calls to look for): it is dead-lettered as {@code
    * outcome-unknown}, never posted a second time.
