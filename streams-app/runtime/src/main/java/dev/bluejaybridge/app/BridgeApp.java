@@ -200,27 +200,11 @@ public final class BridgeApp implements AutoCloseable {
     outbox.put("oldest_age_seconds", dispatcher.outboxOldestAgeSeconds(clock.millis()));
     status.put("outbox", outbox);
     Map<String, Object> delivery = new LinkedHashMap<>();
-    boolean paused = dispatcher.paused();
-    long unreachableSince = dispatcher.unreachableSince();
-    boolean unreachable = unreachableSince != 0;
+    Dispatcher.State state = dispatcher.state();
+    delivery.put("state", state.name());
     delivery.put(
-        "state",
-        paused
-            ? "paused"
-            : dispatcher.draining() ? "draining" : unreachable ? "unreachable" : "running");
-    delivery.put(
-        "paused_since",
-        paused
-            ? Instant.ofEpochMilli(dispatcher.pausedSince()).toString()
-            : unreachable ? Instant.ofEpochMilli(unreachableSince).toString() : null);
-    delivery.put(
-        "reason",
-        paused
-            ? "Bluejay refused the API key; waiting for a new key"
-            : unreachable
-                ? "Bluejay cannot be reached; probing until it answers: "
-                    + dispatcher.unreachableReason()
-                : null);
+        "paused_since", state.since() == 0 ? null : Instant.ofEpochMilli(state.since()).toString());
+    delivery.put("reason", state.reason());
     delivery.put("in_flight", dispatcher.inFlight());
     delivery.put("rate_share_per_minute", dispatcher.rate().perMinute());
     status.put("delivery", delivery);

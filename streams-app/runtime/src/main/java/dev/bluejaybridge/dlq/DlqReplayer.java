@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
+import dev.bluejaybridge.bluejay.RetryableException;
 import dev.bluejaybridge.delivery.DeliveryPolicy;
 import dev.bluejaybridge.delivery.DeliveryPolicy.Decision;
 import dev.bluejaybridge.delivery.DeliveryRecords;
 import dev.bluejaybridge.delivery.Dispatcher;
+import dev.bluejaybridge.delivery.Outage;
 import dev.bluejaybridge.delivery.Outcome;
 import dev.bluejaybridge.delivery.RateShare;
 import dev.bluejaybridge.delivery.ToolCallKeys;
@@ -60,6 +62,7 @@ public final class DlqReplayer {
   private final Clock clock;
   private final Duration patience;
   private final PrintWriter out;
+  private final Outage outage = new Outage();
 
   /**
    * @param policy the pipeline's policy (with {@code delivery.max-attempts})
@@ -109,7 +112,8 @@ public final class DlqReplayer {
             entries.size(),
             entry.callId(),
             body != null && body.has("late_record")
-                ? "a late record of a simulated call cannot be sent again (Bluejay appends)"
+                ? "a late record cannot be sent alone (a POST would append it twice, a PUT would"
+                    + " replace the call by a fragment)"
                 : "no request body to send");
         skipped++;
         continue;
@@ -125,8 +129,8 @@ public final class DlqReplayer {
       if (end instanceof Decision.Hold hold) {
         int unchanged = entries.size() - done + 1;
         out.printf(
-            "[%d/%d] %s not sent: Bluejay cannot be reached (%s) and did not answer for %d s;"
-                + " stopping, %d dead letters left unchanged%n",
+            "[%d/%d] %s not sent: Bluejay cannot be reached or keeps failing (%s) and did not"
+                + " answer for %d s; stopping, %d dead letters left unchanged%n",
             done, entries.size(), entry.callId(), hold.why(), patience.toSeconds(), unchanged);
         producer.flush();
         return new Result(delivered, failed, skipped, 0, unchanged);
@@ -212,8 +216,9 @@ public final class DlqReplayer {
 
   /**
    * Attempts {@code attempt} until the policy says it is delivered or dead-lettered, waiting for
-   * the rate limiter and as the policy says between attempts; or until Bluejay could not be reached
-   * for {@code patience} (then the last {@link Decision.Hold}).
+   * the rate limiter, a route's {@code Retry-After} and as the policy says between attempts; or
+   * until delivery was held ({@link Outage}: Bluejay unreachable, or failing across attempts) for
+   * {@code patience} (then the last {@link Decision.Hold}).
    *
    * @throws AuthException when Bluejay refuses the key
    */
@@ -221,23 +226,40 @@ public final class DlqReplayer {
     long heldSince = -1;
     int probes = 0;
     while (true) {
+      Dispatcher.Mode mode = Dispatcher.mode(attempt);
+      long routeWait = outage.routeNotBefore(Dispatcher.route(attempt, mode)) - clock.millis();
+      if (routeWait > 0) {
+        sleeper.sleep(routeWait);
+      }
       while (!rate.tryAcquire()) {
         sleeper.sleep(25);
       }
       attempt.setAttempts(attempt.getAttempts() + 1);
       attempt.setLastAttemptAt(clock.millis());
-      boolean verifyFirst =
-          attempt.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT && attempt.getVerifyFirst();
-      Outcome outcome = Dispatcher.attempt(client, attempt, verifyFirst).get();
+      if (mode == Dispatcher.Mode.VERIFY) {
+        attempt.setVerifyFirst(true);
+      }
+      Outcome outcome = Dispatcher.attempt(client, attempt, mode).get();
       DeliveryRecords.lastAnswer(attempt, outcome);
-      Decision decision = policy.decide(attempt, outcome, clock.instant());
+      long now = clock.millis();
+      outage.observe(
+          now,
+          outcome,
+          outcome instanceof Outcome.Failed failed
+              ? Outage.route(failed.error().path())
+              : Outage.Route.RETRIEVE_SIMULATION_RESULT,
+          outcome instanceof Outcome.Failed failed
+                  && failed.error() instanceof RetryableException retryable
+              ? policy.backoff().retryAfterMillis(retryable.retryAfter())
+              : 0);
+      Decision decision = policy.decide(attempt, outcome, clock.instant(), outage.held());
       if (decision instanceof Decision.Hold hold) {
         attempt.setAttempts(attempt.getAttempts() - 1); // an outage is not the call's fault
-        long now = clock.millis();
+        attempt.setVerifyFirst(hold.verifyFirst());
         if (heldSince < 0) {
           heldSince = now;
           out.printf(
-              "Bluejay cannot be reached (%s): holding, probing for up to %d s%n",
+              "Bluejay is not taking requests (%s): holding, probing for up to %d s%n",
               hold.why(), patience.toSeconds());
           out.flush();
         }
@@ -255,6 +277,12 @@ public final class DlqReplayer {
       }
       if (decision instanceof Decision.Pause pause) {
         throw pause.refusal();
+      }
+      if (decision instanceof Decision.CheckKey) {
+        // A 403: the next attempt asks whether the key itself is refused.
+        attempt.setAttempts(attempt.getAttempts() - 1);
+        attempt.setKeyCheck(true);
+        continue;
       }
       if (decision instanceof Decision.RetryAt retry) {
         attempt.setVerifyFirst(retry.verifyFirst());
@@ -279,8 +307,10 @@ public final class DlqReplayer {
           .setSimulationResultId(simulated ? body.path("simulation_result_id").asText() : null)
           .setRequestBody(ByteBuffer.wrap(JSON.writeValueAsBytes(body)))
           .setToolCallKeys(simulated ? ToolCallKeys.of(body) : List.of())
-          // The dead letter's POST may have reached Bluejay, which appends: ask before posting.
-          .setVerifyFirst(simulated)
+          // The dead letter's POST may have reached Bluejay, which appends: ask before posting,
+          // unless Bluejay refused its last POST (http-<status>: every POST before that one whose
+          // outcome was unknown had been checked and found absent).
+          .setVerifyFirst(simulated && !refused(entry))
           .setEnqueuedAt(now)
           .setNextAttemptAt(now)
           .setFirstAttemptAt(now)
@@ -288,6 +318,11 @@ public final class DlqReplayer {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write request body", e);
     }
+  }
+
+  /** A dead letter whose last POST Bluejay refused ({@code http-<status>}): it was not applied. */
+  private static boolean refused(DlqEntry entry) {
+    return entry.reason() != null && entry.reason().startsWith("http-");
   }
 
   private void mark(String dlqTopic, DlqEntry entry, String outcome) {

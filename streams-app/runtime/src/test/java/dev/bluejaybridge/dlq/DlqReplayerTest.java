@@ -93,6 +93,11 @@ class DlqReplayerTest {
 
   /** A delivery dead letter as the pipeline writes it, at {@code offset} of the DLQ. */
   private static DlqEntry deadLetter(String callId, Endpoint endpoint, String body, long offset) {
+    return deadLetter(callId, endpoint, body, offset, "attempts-exhausted");
+  }
+
+  private static DlqEntry deadLetter(
+      String callId, Endpoint endpoint, String body, long offset, String reason) {
     OutboxEntry entry =
         OutboxEntry.newBuilder()
             .setCallId(callId)
@@ -106,7 +111,7 @@ class DlqReplayerTest {
             .setLastError("I/O error: request timed out")
             .build();
     RecordHeaders headers = new RecordHeaders();
-    DeliveryRecords.headers("attempts-exhausted", null, 8).forEach(headers::add);
+    DeliveryRecords.headers(reason, null, 8).forEach(headers::add);
     ConsumerRecord<byte[], byte[]> record =
         new ConsumerRecord<>(
             DLQ,
@@ -117,7 +122,7 @@ class DlqReplayerTest {
             0,
             0,
             callId.getBytes(StandardCharsets.UTF_8),
-            DeliveryRecords.deadLetter(entry, "attempts-exhausted", null),
+            DeliveryRecords.deadLetter(entry, reason, null),
             headers,
             Optional.empty());
     return DlqEntry.of(DlqEntry.Kind.DELIVERY, record);
@@ -289,5 +294,53 @@ class DlqReplayerTest {
         .isInstanceOf(AuthException.class);
     assertThat(bluejay.requests()).hasSize(1);
     assertThat(producer.history()).isEmpty();
+  }
+
+  /**
+   * Issue 13 item 3: the replay of a simulated call without tool calls whose POST may have arrived
+   * cannot be settled by Bluejay's copy: it goes back to the DLQ as {@code outcome-unknown}, never
+   * posted a second time.
+   */
+  @Test
+  void deadLetterWithoutToolCallsWhosePostMayHaveArrivedGoesBackAsOutcomeUnknown()
+      throws Exception {
+    DlqEntry dead =
+        deadLetter(
+            "s-9",
+            Endpoint.UPDATE_SIMULATION_RESULT,
+            "{\"simulation_result_id\":\"77\",\"tool_calls\":[],\"tags\":[\"x\"]}",
+            4);
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.failed()).isEqualTo(1);
+    assertThat(bluejay.requestsTo(BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT)).isEmpty();
+    ProducerRecord<byte[], byte[]> again = written(DLQ).get(0);
+    assertThat(header(again, "bridge.error.reason")).isEqualTo("outcome-unknown");
+    assertThat(json(again.value()).get("request_body").get("tags").get(0).asText()).isEqualTo("x");
+  }
+
+  /**
+   * Issue 13 item 3: a replayed POST that gets a 5xx may have been applied: the replay checks at
+   * Bluejay before posting again. (A dead letter Bluejay refused needs no check first.)
+   */
+  @Test
+  void serverErrorToAReplayedPostIsCheckedBeforePostingAgain() throws Exception {
+    bluejay.stubSequence(
+        BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT,
+        BluejayStandIn.status(500),
+        BluejayStandIn.ok(BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT));
+    DlqEntry dead =
+        deadLetter("s-10", Endpoint.UPDATE_SIMULATION_RESULT, SIMULATED_BODY, 6, "http-422");
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.delivered()).isEqualTo(1);
+    assertThat(bluejay.requests())
+        .extracting(BluejayStandIn.RecordedRequest::method)
+        .containsExactly("POST", "GET", "POST");
+    assertThat(client.retrieveSimulationResult("77").actualToolCalls()).hasSize(1);
   }
 }
