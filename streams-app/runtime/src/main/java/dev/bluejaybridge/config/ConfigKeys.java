@@ -125,7 +125,17 @@ public final class ConfigKeys {
           "call.late-retention",
           duration(),
           "1h",
-          "How long a closed call is remembered, so that its late records are recognised.");
+          "How long a closed call is remembered whole: a late record reopens it, and the whole"
+              + " call is closed and handed to delivery again.");
+  public static final ConfigKey<Duration> CALL_DELIVERED_RETENTION =
+      define(
+          "call.delivered-retention",
+          duration(),
+          "7d",
+          "How long after its close a call's id is remembered, once its records are forgotten"
+              + " (after `call.late-retention`): a record of it goes to the delivery DLQ as `late`,"
+              + " with its content, instead of starting a new call that would replace the"
+              + " delivered one with a fragment. At least `call.late-retention`.");
   public static final ConfigKey<Integer> CALL_MAX_RECORDS =
       define(
           "call.max-records",
