@@ -160,9 +160,12 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   }
 
   private void countClosed(CloseReason reason) {
-    // State from before the count was kept: the calls it had open were not counted.
-    openHere = Math.max(0, openHere - 1);
-    CallStores.openCalls(timers, openHere);
+    // Calls open in state written before the count was kept were not counted: it stays >= 0.
+    if (openHere > 0) {
+      openHere--;
+      CallStores.openCalls(timers, openHere);
+      metrics.opened(-1);
+    }
     metrics.closed(reason);
   }
 

@@ -111,7 +111,8 @@ public final class ConfigKeys {
           "call.inactivity-gap",
           positiveDuration(),
           "30s",
-          "Wall-clock silence that closes a call.");
+          "Silence that closes a call: on the wall clock, and in record time too while a"
+              + " backlog is read (docs/bluejay-requests.md).");
   public static final ConfigKey<Duration> CALL_END_GRACE =
       define(
           "call.end-grace",
