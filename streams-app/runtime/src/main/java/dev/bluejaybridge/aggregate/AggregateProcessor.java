@@ -45,11 +45,12 @@ import org.slf4j.MDC;
  * ({@link Backlog}: the newest {@code occurred_at} read, at most the wall clock), from the record
  * time when they arrived. A call closes once its deadline has passed on the wall clock and, unless
  * the task is caught up, in record time too. The task counts as caught up once it has read no
- * record for {@code call.end-grace} (at least a second) of time it observed; time in which it ran
- * nothing (before it started, or a stretch longer than {@code call.inactivity-gap + call.end-grace}
- * without a punctuation) is not observed. So when the app was stopped while producers went on, or
- * the consumer is behind under load, a call whose later records still wait in the backlog stays
- * open while the backlog is read; it closes when the records read show it silent for its gap.
+ * record for {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second)
+ * of time it observed; time in which it ran nothing (before it started, or a stretch longer than
+ * {@code call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the
+ * app was stopped while producers went on, or the consumer is behind under load, a call whose later
+ * records still wait in the backlog stays open while the backlog is read; it closes when the
+ * records read show it silent for its gap.
  *
  * <p><b>Bounded work per punctuation.</b> One punctuation handles at most {@value
  * #MAX_TIMERS_PER_TICK} timers and at most {@value #MAX_CLOSES_PER_TICK} closes or forgets, and
@@ -86,7 +87,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   static final int MIN_CLOSES_PER_TICK = 10;
 
-  /** The least quiet time after which the task counts as caught up, whatever the end grace. */
+  /** The least quiet time after which the task counts as caught up, whatever the settings. */
   static final Duration MIN_QUIET = Duration.ofSeconds(1);
 
   private static final Logger LOGGER = LoggerFactory.getLogger(AggregateProcessor.class);
@@ -138,7 +139,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     this.delivered = context.getStateStore(CallStores.DELIVERED);
     this.backlog =
         new Backlog(
-            Math.max(endGrace, MIN_QUIET.toMillis()),
+            Math.max(Math.min(endGrace, inactivityGap), MIN_QUIET.toMillis()),
             inactivityGap + endGrace,
             context.currentSystemTimeMs());
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
