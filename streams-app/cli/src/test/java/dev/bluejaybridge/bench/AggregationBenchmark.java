@@ -106,6 +106,7 @@ public class AggregationBenchmark {
             Duration.ZERO,
             Duration.ofHours(4),
             Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
             10_000,
             BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES);
     AggregationMetrics metrics = new AggregationMetrics(new SimpleMeterRegistry());

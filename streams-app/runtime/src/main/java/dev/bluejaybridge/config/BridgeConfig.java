@@ -71,6 +71,7 @@ public record BridgeConfig(
       Duration endGrace,
       Duration maxDuration,
       Duration lateRetention,
+      Duration deliveredRetention,
       int maxRecords,
       int maxRecordBytes) {
 
@@ -85,6 +86,7 @@ public record BridgeConfig(
           ConfigKeys.CALL_END_GRACE.defaultValue(),
           ConfigKeys.CALL_MAX_DURATION.defaultValue(),
           ConfigKeys.CALL_LATE_RETENTION.defaultValue(),
+          ConfigKeys.CALL_DELIVERED_RETENTION.defaultValue(),
           ConfigKeys.CALL_MAX_RECORDS.defaultValue(),
           DEFAULT_MAX_RECORD_BYTES);
     }

@@ -120,7 +120,8 @@ public final class ConfigKeys {
           "call.inactivity-gap",
           positiveDuration(),
           "30s",
-          "Wall-clock silence that closes a call.");
+          "Silence that closes a call: on the wall clock, and in record time too while a"
+              + " backlog is read (docs/bluejay-requests.md).");
   public static final ConfigKey<Duration> CALL_END_GRACE =
       define(
           "call.end-grace",
@@ -134,7 +135,17 @@ public final class ConfigKeys {
           "call.late-retention",
           duration(),
           "1h",
-          "How long a closed call is remembered, so that its late records are recognised.");
+          "How long a closed call is remembered whole: a late record reopens it, and the whole"
+              + " call is closed and handed to delivery again.");
+  public static final ConfigKey<Duration> CALL_DELIVERED_RETENTION =
+      define(
+          "call.delivered-retention",
+          duration(),
+          "7d",
+          "How long after its close a call's id is remembered, once its records are forgotten"
+              + " (after `call.late-retention`): a record of it goes to the delivery DLQ as `late`,"
+              + " with its content, instead of starting a new call that would replace the"
+              + " delivered one with a fragment. At least `call.late-retention`.");
   public static final ConfigKey<Integer> CALL_MAX_RECORDS =
       define(
           "call.max-records",

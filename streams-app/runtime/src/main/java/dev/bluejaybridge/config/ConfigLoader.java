@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -167,14 +168,7 @@ public final class ConfigLoader {
             find(ConfigKeys.TOPICS_DELIVERY_RECEIPTS),
             get(ConfigKeys.TOPICS_WEBHOOK_EVENTS),
             get(ConfigKeys.TOPICS_WEBHOOK_DELIVERIES));
-    BridgeConfig.Calls calls =
-        new BridgeConfig.Calls(
-            get(ConfigKeys.CALL_INACTIVITY_GAP),
-            get(ConfigKeys.CALL_END_GRACE),
-            get(ConfigKeys.CALL_MAX_DURATION),
-            get(ConfigKeys.CALL_LATE_RETENTION),
-            get(ConfigKeys.CALL_MAX_RECORDS),
-            get(ConfigKeys.CALL_MAX_RECORD_BYTES));
+    BridgeConfig.Calls calls = calls();
     BridgeConfig.Input input =
         new BridgeConfig.Input(get(ConfigKeys.INPUT_MAX_AHEAD), get(ConfigKeys.INPUT_MAX_BEHIND));
     BridgeConfig.Bluejay bluejay = bluejay();
@@ -214,6 +208,32 @@ public final class ConfigLoader {
     BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
         kafka, registry, topics, calls, input, bluejay, delivery, admin, webhooks, rocksDb, log);
+  }
+
+  private BridgeConfig.Calls calls() {
+    int problemsBefore = problems.size();
+    Duration lateRetention = get(ConfigKeys.CALL_LATE_RETENTION);
+    Duration deliveredRetention = get(ConfigKeys.CALL_DELIVERED_RETENTION);
+    // Compared only when both are valid, so that one bad value is not reported twice.
+    if (problems.size() == problemsBefore && deliveredRetention.compareTo(lateRetention) < 0) {
+      problems.add(
+          ConfigKeys.CALL_DELIVERED_RETENTION.name()
+              + ": "
+              + Durations.format(deliveredRetention)
+              + " must be at least "
+              + ConfigKeys.CALL_LATE_RETENTION.name()
+              + " ("
+              + Durations.format(lateRetention)
+              + "): a call's id is remembered at least as long as the call");
+    }
+    return new BridgeConfig.Calls(
+        get(ConfigKeys.CALL_INACTIVITY_GAP),
+        get(ConfigKeys.CALL_END_GRACE),
+        get(ConfigKeys.CALL_MAX_DURATION),
+        lateRetention,
+        deliveredRetention,
+        get(ConfigKeys.CALL_MAX_RECORDS),
+        get(ConfigKeys.CALL_MAX_RECORD_BYTES));
   }
 
   private BridgeConfig.RocksDb rocksDb() {

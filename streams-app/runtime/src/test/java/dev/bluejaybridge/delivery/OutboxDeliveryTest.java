@@ -471,18 +471,24 @@ class OutboxDeliveryTest {
   }
 
   /**
-   * Issue 13 item 1: tool-call parameters nested deeper than the JSON writer takes pass validation,
-   * but the request body cannot be written. The call is dead-lettered whole as {@code
-   * unserializable}, with its records, instead of vanishing in the aggregation's punctuation.
+   * Issue 13 item 1: a closed call whose request body cannot be written (here tool-call parameters
+   * nested deeper than the JSON writer takes; validation now refuses such input at 100 levels as
+   * {@code decode-limit}, so the call is fed to the outbox directly) is dead-lettered whole as
+   * {@code unserializable}, with its records, instead of vanishing in the aggregation's
+   * punctuation.
    */
   @Test
   void callWhoseBodyCannotBeWrittenIsDeadLetteredWholeAsUnserializable() throws IOException {
     try (DeliveryHarness h = harness(Map.of())) {
-      h.driver.toolCalls.pipeInput(
-          "deep-1", toolCall("deep-1", "lookup", 100).setParametersJson(nested(998)).build());
-      h.driver.toolCalls.pipeInput("deep-1", toolCall("deep-1", "book", 200).build());
-      h.driver.events.pipeInput("deep-1", endOfCall("deep-1", 900).build());
-      h.driver.advanceWallClock(Duration.ofSeconds(6));
+      h.feed(
+          closed(
+              "deep-1",
+              null,
+              0,
+              List.of(
+                  toolCall("deep-1", "lookup", 100).setParametersJson(nested(998)).build(),
+                  toolCall("deep-1", "book", 200).build()),
+              List.of()));
 
       h.runUntil(() -> h.deadLetters().size() == 1);
 
@@ -493,7 +499,7 @@ class OutboxDeliveryTest {
       assertThat(value.get("reason").asText()).isEqualTo("unserializable");
       assertThat(value.get("request_body").isNull()).isTrue();
       assertThat(value.get("path").asText()).isEqualTo("/v1/update-log/deep-1");
-      assertThat(value.get("records")).hasSize(3);
+      assertThat(value.get("records")).hasSize(2);
       assertThat(value.get("records").get(0).get("name").asText()).isEqualTo("lookup");
       assertThat(value.get("records").get(0).get("parameters_json").asText())
           .isEqualTo(nested(998));
@@ -516,10 +522,13 @@ class OutboxDeliveryTest {
     bluejay.stub(
         UPDATE_LOG, validationError(List.of("body", "tool_calls"), "too deep", "value_error"));
     try (DeliveryHarness h = harness(Map.of())) {
-      h.driver.toolCalls.pipeInput(
-          "deep-2", toolCall("deep-2", "lookup", 100).setParametersJson(nested(997)).build());
-      h.driver.events.pipeInput("deep-2", endOfCall("deep-2", 900).build());
-      h.driver.advanceWallClock(Duration.ofSeconds(6));
+      h.feed(
+          closed(
+              "deep-2",
+              null,
+              0,
+              List.of(toolCall("deep-2", "lookup", 100).setParametersJson(nested(997)).build()),
+              List.of()));
 
       h.runUntil(() -> h.deadLetters().size() == 1);
 
