@@ -106,4 +106,57 @@ class MaxRecordBytesBreakIT {
       }
     }
   }
+
+  /**
+   * A huge call_id: 520 KB, so the value (the call_id plus a few fields) is well under {@code
+   * call.max-record-bytes}; the key, which repeats it, is not counted. Sent compressed, the input
+   * topic takes it. The bridge's own state records carry the call_id twice (key and value) and are
+   * refused by the broker.
+   */
+  @Test
+  void aHugeCallIdUnderMaxRecordBytesIsDeliveredOrDeadLetteredWithoutFailingTheTask()
+      throws Exception {
+    try (LogCapture logs = LogCapture.start();
+        BluejayStandIn bluejay = new BluejayStandIn();
+        BridgeHarness harness = BridgeHarness.create(kafka, dir, "hcid", 1, Map.of())) {
+      Map<String, String> settings = harness.settings(bluejay, "bj-hcid-key", "state");
+      AvroSerializer<SpecificRecord> serializer = new AvroSerializer<>(harness.registry(), true);
+      String callId = "c".repeat(520 * 1024);
+      String topic = harness.topic("transcripts");
+      TranscriptTurn record = turn(callId, Speaker.USER, "hello", 0).build();
+      assertThat(serializer.serialize(topic, record).length).isLessThan(MAX_RECORD_BYTES);
+
+      try (BridgeApp app = harness.start(settings, new SimpleMeterRegistry());
+          KafkaProducer<String, SpecificRecord> producer =
+              new KafkaProducer<>(
+                  Map.of(
+                      "bootstrap.servers", kafka.bootstrapServers(),
+                      "compression.type", "zstd",
+                      "max.request.size", String.valueOf(8 << 20)),
+                  new StringSerializer(),
+                  serializer)) {
+        producer.send(new ProducerRecord<>(topic, callId, record)).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    harness.topic("events"), callId, endOfCall(callId, 3_000).build()))
+            .get();
+
+        await("the call delivered or dead-lettered, or a stream thread failing")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () ->
+                    !bluejay.requests().isEmpty()
+                        || !kafka.readAll(harness.topic("input-dlq")).isEmpty()
+                        || !kafka.readAll(harness.topic("delivery-dlq")).isEmpty()
+                        || !logs.containing("stream thread failed").isEmpty());
+
+        assertThat(logs.containing("stream thread failed"))
+            .as("a record the bridge accepts must not fail the task")
+            .isEmpty();
+        assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+      }
+    }
+  }
 }
