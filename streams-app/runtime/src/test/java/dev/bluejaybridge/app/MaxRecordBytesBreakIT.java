@@ -109,13 +109,13 @@ class MaxRecordBytesBreakIT {
 
   /**
    * A huge call_id: 520 KB, so the value (the call_id plus a few fields) is well under {@code
-   * call.max-record-bytes}; the key, which repeats it, is not counted. Sent compressed, the input
-   * topic takes it. The bridge's own state records carry the call_id twice (key and value) and are
-   * refused by the broker.
+   * call.max-record-bytes}; the key repeats it. Sent compressed, the input topic takes it. Before
+   * the fix the bridge took it and its own state records (key and value both carrying the id) were
+   * refused by the broker on every retry; now a call_id over 512 bytes is poison ({@code
+   * call-id-too-long}).
    */
   @Test
-  void aHugeCallIdUnderMaxRecordBytesIsDeliveredOrDeadLetteredWithoutFailingTheTask()
-      throws Exception {
+  void aHugeCallIdIsDeadLetteredAsCallIdTooLongAndTheAppKeepsRunning() throws Exception {
     try (LogCapture logs = LogCapture.start();
         BluejayStandIn bluejay = new BluejayStandIn();
         BridgeHarness harness = BridgeHarness.create(kafka, dir, "hcid", 1, Map.of())) {
@@ -142,19 +142,38 @@ class MaxRecordBytesBreakIT {
                     harness.topic("events"), callId, endOfCall(callId, 3_000).build()))
             .get();
 
-        await("the call delivered or dead-lettered, or a stream thread failing")
+        // Both records are poison (call-id-too-long); their dead letters carry the first 4 KiB
+        // of the key (the whole key and value together would be over the topic's 1 MiB).
+        await("both records in the input DLQ")
             .atMost(Duration.ofSeconds(60))
             .pollInterval(Duration.ofMillis(200))
             .until(
                 () ->
-                    !bluejay.requests().isEmpty()
-                        || !kafka.readAll(harness.topic("input-dlq")).isEmpty()
-                        || !kafka.readAll(harness.topic("delivery-dlq")).isEmpty()
+                    kafka.readAll(harness.topic("input-dlq")).size() >= 2
                         || !logs.containing("stream thread failed").isEmpty());
 
+        assertThat(kafka.readAll(harness.topic("input-dlq")))
+            .allSatisfy(
+                dead ->
+                    assertThat(
+                            new String(
+                                dead.headers().lastHeader("bridge.error.reason").value(),
+                                java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo("call-id-too-long"));
+        assertThat(kafka.readAll(harness.topic("input-dlq")))
+            .allSatisfy(
+                dead -> {
+                  assertThat(dead.key()).hasSize(4 * 1024);
+                  assertThat(
+                          new String(
+                              dead.headers().lastHeader("bridge.error.key-dropped-bytes").value(),
+                              java.nio.charset.StandardCharsets.UTF_8))
+                      .isEqualTo(String.valueOf(callId.length()));
+                });
         assertThat(logs.containing("stream thread failed"))
-            .as("a record the bridge accepts must not fail the task")
+            .as("a poison record must not fail the task")
             .isEmpty();
+        assertThat(bluejay.requests()).isEmpty();
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
       }
     }
