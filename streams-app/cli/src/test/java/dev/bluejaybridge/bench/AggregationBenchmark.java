@@ -114,7 +114,7 @@ public class AggregationBenchmark {
     topology.addSource("source", new StringDeserializer(), new PrebuiltDeserializer(), "calls");
     topology.addProcessor("validate", Aggregation.validate(metrics), "source");
     topology.addProcessor("aggregate", Aggregation.aggregate(calls, metrics), "validate");
-    Aggregation.stores().forEach(store -> topology.addStateStore(store, "aggregate"));
+    Aggregation.stores(calls).forEach(store -> topology.addStateStore(store, "aggregate"));
     topology.addProcessor("deliver", () -> new Discard(), "aggregate");
     stateDir = Files.createTempDirectory("bridge-bench");
     Properties properties = new Properties();

@@ -5,6 +5,8 @@ import dev.bluejaybridge.state.CallState;
 import dev.bluejaybridge.state.DeliveredCall;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -41,15 +43,35 @@ final class CallStores {
 
   private CallStores() {}
 
-  /** Builders for the stores, to add to the topology and connect to the aggregation. */
-  public static List<StoreBuilder<?>> builders() {
+  /**
+   * What a part's changelog record may hold beyond the input value it stores: its key (the call_id,
+   * at most {@link dev.bluejaybridge.telemetry.TelemetryValidator#MAX_CALL_ID_BYTES}, and a
+   * sequence number), the single-object header, the union index, the record batch's framing, and
+   * what the reader schema's defaults add to a value an older writer wrote.
+   */
+  static final int PART_OVERHEAD_BYTES = 64 * 1024;
+
+  /**
+   * Builders for the stores, to add to the topology and connect to the aggregation.
+   *
+   * @param maxRecordBytes {@code call.max-record-bytes}: the largest input value taken, which one
+   *     part stores whole. The parts' changelog topic is created with a {@code max.message.bytes}
+   *     that fits it (the broker's default, 1 MiB, refused a part of a record at the limit, and the
+   *     task failed on it after every restart). A changelog topic that already exists keeps its
+   *     configuration: raise it with kafka-configs when raising {@code call.max-record-bytes}.
+   */
+  public static List<StoreBuilder<?>> builders(int maxRecordBytes) {
     StoreBuilder<KeyValueStore<String, CallState>> calls =
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CALLS), Serdes.String(), callStateSerde())
             .withCachingEnabled();
     StoreBuilder<KeyValueStore<Bytes, CallPart>> parts =
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(PARTS), Serdes.Bytes(), callPartSerde());
+                Stores.persistentKeyValueStore(PARTS), Serdes.Bytes(), callPartSerde())
+            .withLoggingEnabled(
+                Map.of(
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    String.valueOf((long) maxRecordBytes + PART_OVERHEAD_BYTES)));
     StoreBuilder<KeyValueStore<Bytes, byte[]>> timers =
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TIMERS), Serdes.Bytes(), Serdes.ByteArray())

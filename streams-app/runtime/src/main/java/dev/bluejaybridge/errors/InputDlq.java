@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,6 +37,15 @@ public final class InputDlq {
    * too large): the value's length in bytes.
    */
   public static final String VALUE_DROPPED_HEADER = "bridge.error.value-dropped-bytes";
+
+  /**
+   * Header on an input dead letter whose key was longer than {@value #MAX_KEY_BYTES} bytes: the
+   * key's length in bytes; the key is cut to its first {@value #MAX_KEY_BYTES} bytes.
+   */
+  public static final String KEY_DROPPED_HEADER = "bridge.error.key-dropped-bytes";
+
+  /** The longest key an input dead letter carries whole. */
+  static final int MAX_KEY_BYTES = 4 * 1024;
 
   /**
    * Streams config entry holding the {@link MeterRegistry} the handlers count dead letters in
@@ -97,7 +107,7 @@ public final class InputDlq {
             headers.add(header.key(), cut(header.value(), MAX_MESSAGE_CHARS));
         case ExceptionHandlerUtils.HEADER_ERRORS_STACKTRACE_NAME ->
             headers.add(header.key(), cut(header.value(), MAX_STACK_TRACE_CHARS));
-        case REASON_HEADER, VALUE_DROPPED_HEADER -> {
+        case REASON_HEADER, VALUE_DROPPED_HEADER, KEY_DROPPED_HEADER -> {
           // ours, set below; an input record's own copy is not kept
         }
         default -> headers.add(header);
@@ -111,10 +121,17 @@ public final class InputDlq {
           VALUE_DROPPED_HEADER, String.valueOf(value.length).getBytes(StandardCharsets.UTF_8));
       value = null;
     }
+    byte[] key = built.key();
+    if (key != null && key.length > MAX_KEY_BYTES) {
+      // A key this long is itself the poison (call-id-too-long): its first bytes name it, and
+      // the whole of it could make the dead letter one the topic refuses (a task failure and a
+      // thread replacement before the retry drops the value).
+      headers.add(KEY_DROPPED_HEADER, String.valueOf(key.length).getBytes(StandardCharsets.UTF_8));
+      key = Arrays.copyOf(key, MAX_KEY_BYTES);
+    }
     // The moment of dead-lettering: the input's own timestamp may be one the broker refuses.
     return List.of(
-        new ProducerRecord<>(
-            dlqTopic, null, System.currentTimeMillis(), built.key(), value, headers));
+        new ProducerRecord<>(dlqTopic, null, System.currentTimeMillis(), key, value, headers));
   }
 
   /** At most {@code maxChars} characters of UTF-8 {@code text}, saying where it was cut. */

@@ -64,7 +64,7 @@ public final class BridgeTopology {
     };
     topology.addProcessor(VALIDATE, ValidateProcessor.supplier(input, metrics), sources);
     topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls, metrics), VALIDATE);
-    Aggregation.stores().forEach(store -> topology.addStateStore(store, AGGREGATE));
+    Aggregation.stores(calls).forEach(store -> topology.addStateStore(store, AGGREGATE));
     topology.addProcessor(DELIVER, delivery.processor(), AGGREGATE);
     delivery.stores().forEach(store -> topology.addStateStore(store, DELIVER));
     delivery

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import dev.bluejaybridge.config.Durations;
 import dev.bluejaybridge.errors.PoisonRecordException;
 import dev.bluejaybridge.serde.TelemetryDecodeException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
@@ -50,7 +52,18 @@ public final class TelemetryValidator {
    * depth limit still reads).
    */
   private static final ObjectMapper VALIDATED_JSON =
-      mapper(StreamReadConstraints.DEFAULT_MAX_DEPTH);
+      mapper(StreamReadConstraints.DEFAULT_MAX_DEPTH)
+          // Numbers reach Bluejay as they were written: read as double, 1e400 became "Infinity",
+          // 1e-400 became 0 and a 40-digit amount lost its digits (issue 13, found from outside).
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+
+  /**
+   * The longest {@code call_id}, in UTF-8 bytes. The id is the key of every state record and a
+   * segment of the update-log path (Bluejay takes URLs up to 2 083 characters); a longer one is
+   * poison ({@code call-id-too-long}) rather than a state record the broker refuses.
+   */
+  public static final int MAX_CALL_ID_BYTES = 512;
 
   private static ObjectMapper mapper(int maxDepth) {
     JsonFactory factory =
@@ -83,6 +96,18 @@ public final class TelemetryValidator {
     String callId = Telemetry.callId(value);
     if (callId.isEmpty()) {
       throw new PoisonRecordException("empty-call-id", "call_id is empty");
+    }
+    int callIdBytes = callId.getBytes(StandardCharsets.UTF_8).length;
+    if (callIdBytes > MAX_CALL_ID_BYTES) {
+      throw new PoisonRecordException(
+          "call-id-too-long",
+          "call_id '"
+              + quoted(callId)
+              + "' is "
+              + callIdBytes
+              + " bytes long; at most "
+              + MAX_CALL_ID_BYTES
+              + " are taken");
     }
     if (!key.equals(callId)) {
       throw new PoisonRecordException(
