@@ -66,8 +66,8 @@ public final class DeliveryMetrics {
         .register(registry);
     Gauge.builder(DELIVERY_HELD, dispatcher, d -> d.outage().kind() == Outage.Kind.UNWELL ? 1 : 0)
         .description(
-            "1 while delivery is held because Bluejay keeps failing across calls (5xx, 429,"
-                + " timeouts; probing)")
+            "1 while delivery is held because Bluejay keeps failing (5xx, 429, timeouts) and no"
+                + " call gets an answer (probing)")
         .register(registry);
     Gauge.builder(DELIVERIES_IN_FLIGHT, dispatcher, Dispatcher::inFlight)
         .description("Requests to Bluejay in flight on this instance")

@@ -13,17 +13,20 @@ import java.util.Optional;
 /**
  * What to do after one delivery attempt: the one policy that the outbox and {@code dlq replay} both
  * drive. Pure: it reads the entry (whose {@code attempts} already counts the attempt that ended),
- * the outcome and whether delivery is held for an outage ({@link Outage}), and changes nothing; the
- * caller applies the {@link Decision}. The only input besides its arguments is the backoff's random
- * draw.
+ * the outcome and the {@link Outage.Standing} (whether delivery is held for an outage, whether
+ * another call got an answer since the entry's first attempt), and changes nothing; the caller
+ * applies the {@link Decision}. The only input besides its arguments is the backoff's random draw.
  *
  * <ul>
  *   <li>2xx, or a simulated call's earlier POST found at Bluejay: {@link Decision.Delivered}.
  *   <li>408, 429, 5xx, a timeout or broken connection, an unexpected error: {@link
  *       Decision.RetryAt} after the backoff ({@code Retry-After} a floor); {@code
- *       attempts-exhausted} after {@code maxAttempts}. A simulated call's POST whose outcome is
- *       ambiguous (a timeout, a broken connection, a 5xx: Bluejay may have applied it) is checked
- *       at Bluejay before it is posted again.
+ *       attempts-exhausted} after {@code maxAttempts}, but for 408, 429, 5xx, timeouts and broken
+ *       connections only when another call got an answer since the call's first attempt (Bluejay is
+ *       well for others, so the failures are the call's own); without one the last attempt is
+ *       {@link Decision.Hold} instead, and held it waits until another call gets an answer. A
+ *       simulated call's POST whose outcome is ambiguous (a timeout, a broken connection, a 5xx:
+ *       Bluejay may have applied it) is checked at Bluejay before it is posted again.
  *   <li>The same failures while delivery is held for an outage, and a request that never reached
  *       Bluejay (refused, unknown host, connect timeout): {@link Decision.Hold}, no attempt spent.
  *   <li>A simulated call's earlier POST not found at Bluejay: post now. Bluejay's copy cannot tell
@@ -75,9 +78,11 @@ public final class DeliveryPolicy {
     record RetryAt(Instant at, boolean verifyFirst) implements Decision {}
 
     /**
-     * An outage, not the call's fault: the attempt does not count, the call waits while delivery is
-     * held for every call and probed ({@link #probeInterval}); nothing is dead-lettered. {@code
-     * verifyFirst} as for {@link RetryAt}.
+     * An outage, not the call's fault (or, on a call's last attempt with no other call answered
+     * since its first, maybe one): the attempt does not count, the call waits while delivery is
+     * held for every call ({@link Outage#holdForCall}: the caller holds it if it is not yet) and
+     * probed ({@link #probeInterval}); nothing is dead-lettered. {@code verifyFirst} as for {@link
+     * RetryAt}.
      */
     record Hold(String why, boolean verifyFirst) implements Decision {}
 
@@ -129,9 +134,12 @@ public final class DeliveryPolicy {
    * Decides what follows {@code outcome}, the end of attempt {@code entry.getAttempts()}.
    *
    * @param now when the outcome is applied; retries are scheduled from it
-   * @param held whether delivery is held for an outage ({@link Outage}) once this outcome counted
+   * @param standing whether delivery is held for an outage ({@link Outage}) once this outcome
+   *     counted, and whether another call got an answer since the entry's first attempt ({@link
+   *     Outage#standing})
    */
-  public Decision decide(OutboxEntry entry, Outcome outcome, Instant now, boolean held) {
+  public Decision decide(
+      OutboxEntry entry, Outcome outcome, Instant now, Outage.Standing standing) {
     if (outcome instanceof Outcome.Delivered delivered) {
       return new Decision.Delivered(
           delivered.status(), delivered.latencyMs(), delivered.requestBytes());
@@ -149,13 +157,14 @@ public final class DeliveryPolicy {
       return new Decision.DeadLetter(Cause.FORBIDDEN, null);
     }
     if (outcome instanceof Outcome.Failed failed) {
-      return failed(entry, failed.error(), now, held);
+      return failed(entry, failed.error(), now, standing);
     }
     // Crashed: nothing is known of what happened, so the outcome is unknown.
     return retry(entry, Optional.empty(), true, now);
   }
 
-  private Decision failed(OutboxEntry entry, BluejayException error, Instant now, boolean held) {
+  private Decision failed(
+      OutboxEntry entry, BluejayException error, Instant now, Outage.Standing standing) {
     if (error instanceof AuthException refusal) {
       if (refusal.status() == 403 && !entry.getKeyCheck()) {
         return new Decision.CheckKey(refusal);
@@ -169,7 +178,13 @@ public final class DeliveryPolicy {
       boolean verifyFirst =
           entry.getVerifyFirst()
               || (ambiguous && Dispatcher.mode(entry) == Dispatcher.Mode.SEND && simulated(entry));
-      if (retryable.notConnected() || held) {
+      if (retryable.notConnected() || standing.held()) {
+        return new Decision.Hold(error.getMessage(), verifyFirst);
+      }
+      if (entry.getAttempts() >= maxAttempts && !standing.othersAnswered()) {
+        // The last attempt, and nothing says Bluejay is well for anyone: no other call got an
+        // answer since this one's first attempt (it is alone, or every call fails). An outage and
+        // the call's own fault look the same, so hold rather than dead-letter on a guess.
         return new Decision.Hold(error.getMessage(), verifyFirst);
       }
       return retry(entry, retryable.retryAfter(), ambiguous, now);

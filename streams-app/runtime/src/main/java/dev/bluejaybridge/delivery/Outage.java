@@ -1,6 +1,7 @@
 package dev.bluejaybridge.delivery;
 
 import dev.bluejaybridge.bluejay.RetryableException;
+import dev.bluejaybridge.state.OutboxEntry;
 import java.util.EnumMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -16,10 +17,17 @@ import org.slf4j.LoggerFactory;
  *       host, connect timeout, TLS handshake refused). One such failure holds at once.
  *   <li>{@link Kind#UNWELL}: Bluejay is answering badly: {@value #UNWELL_FAILURES} failed attempts
  *       in a row that ended with 408, 429, 5xx, a timeout or a broken connection, from at least
- *       {@value #UNWELL_CALLS} different calls, with no other answer between them. A call that
- *       alone keeps failing while others get answers never holds delivery: it spends its own
- *       attempts.
+ *       {@value #UNWELL_CALLS} different calls, with no other answer between them. Or a call has
+ *       spent its last attempt on such failures while no other call got an answer since its first
+ *       attempt ({@link Standing#othersAnswered()} false: nothing tells the call's own fault from
+ *       an outage, so {@link DeliveryPolicy} holds instead of dead-lettering, and the caller
+ *       applies it with {@link #holdForCall}).
  * </ul>
+ *
+ * <p>A call that alone keeps failing while others get answers never holds delivery: it spends its
+ * own attempts. A call that alone keeps failing with nobody else to compare (quiet hours, or its
+ * content makes Bluejay fail) holds delivery at its last attempt until another call gets an answer;
+ * then it spends that attempt.
  *
  * <p>While held, one attempt per probe interval goes out as the probe ({@link
  * DeliveryPolicy#probeInterval}: 1 s, doubling after each failed probe up to 30 s); the attempts
@@ -39,8 +47,22 @@ public final class Outage {
   /** Failed attempts in a row, with no other answer between, that make Bluejay unwell. */
   static final int UNWELL_FAILURES = 5;
 
-  /** Different calls among them: one call failing alone is the call's problem, not Bluejay's. */
+  /**
+   * Different calls among them: one call failing alone may be the call's own problem, so it holds
+   * only at its last attempt, and only when no other call got an answer meanwhile ({@link
+   * Standing}).
+   */
   static final int UNWELL_CALLS = 2;
+
+  /**
+   * What the outage policy says when an attempt's outcome is decided ({@link
+   * DeliveryPolicy#decide}).
+   *
+   * @param held delivery is held for an outage (once the outcome counted)
+   * @param othersAnswered another call got an answer that is not an outage's (a 2xx, a 4xx) since
+   *     the call's first attempt: Bluejay is well for others, so the call's failures are its own
+   */
+  public record Standing(boolean held, boolean othersAnswered) {}
 
   /** Why delivery is held. */
   public enum Kind {
@@ -65,6 +87,11 @@ public final class Outage {
   private int failuresInARow;
   private String firstFailingCall;
   private boolean severalCalls;
+
+  // The latest answer that was not an outage's, whose call, and the latest of any other call.
+  private String lastAnswerCall;
+  private long lastAnswerAt = Long.MIN_VALUE;
+  private long otherAnswerAt = Long.MIN_VALUE;
 
   private final Map<Route, Long> notBefore = new EnumMap<>(Route.class);
 
@@ -94,8 +121,16 @@ public final class Outage {
     }
   }
 
-  /** Bluejay gave an answer that is not an outage's (2xx, 4xx): the hold, if any, ends. */
-  public synchronized void answered(long now) {
+  /**
+   * Bluejay gave an answer that is not an outage's (2xx, 4xx) to an attempt of {@code callId}: the
+   * hold, if any, ends.
+   */
+  public synchronized void answered(long now, String callId) {
+    if (!callId.equals(lastAnswerCall)) {
+      otherAnswerAt = lastAnswerAt;
+      lastAnswerCall = callId;
+    }
+    lastAnswerAt = now;
     failuresInARow = 0;
     firstFailingCall = null;
     severalCalls = false;
@@ -128,10 +163,47 @@ public final class Outage {
           }
         }
       } else {
-        answered(now); // 4xx, 401, 403: Bluejay answers
+        answered(now, outcome.callId()); // 4xx, 401, 403: Bluejay answers
       }
     } else if (answer(outcome)) {
-      answered(now);
+      answered(now, outcome.callId());
+    }
+  }
+
+  /**
+   * True when a call other than {@code callId} got an answer that is not an outage's after {@code
+   * since} (wall-clock millis; answers are timed when they are observed).
+   */
+  public synchronized boolean answeredOtherSince(String callId, long since) {
+    if (lastAnswerCall == null) {
+      return false;
+    }
+    return (callId.equals(lastAnswerCall) ? otherAnswerAt : lastAnswerAt) > since;
+  }
+
+  /**
+   * What the policy needs to decide the outcome of an attempt of {@code entry}, observed already:
+   * whether delivery is held, and whether another call got an answer since the entry's first
+   * attempt (the start of its failures: an entry only stays while its attempts fail).
+   */
+  public synchronized Standing standing(OutboxEntry entry) {
+    Long first = entry.getFirstAttemptAt();
+    return new Standing(
+        held(), answeredOtherSince(entry.getCallId(), first == null ? Long.MIN_VALUE : first));
+  }
+
+  /**
+   * The policy holds {@code callId} ({@link DeliveryPolicy.Decision.Hold}): delivery is held for
+   * every call, if it is not already. Held this way, the call spent its last attempt on 408, 429,
+   * 5xx or timeouts while no other call got an answer: Bluejay may be unwell for everyone.
+   */
+  public synchronized void holdForCall(long now, String callId, String reason) {
+    if (kind == Kind.NONE) {
+      LOGGER.warn(
+          "call spent its attempts on 5xx, 429 or timeouts and Bluejay answered no other call"
+              + " meanwhile: it may be down, so the call is not dead-lettered; call_id={}",
+          callId);
+      hold(Kind.UNWELL, now, reason);
     }
   }
 
@@ -177,8 +249,8 @@ public final class Outage {
       LOGGER.error(
           newKind == Kind.UNREACHABLE
               ? "Bluejay cannot be reached: delivery held for every call, probing until it answers ({})"
-              : "Bluejay keeps failing across calls (5xx, 429, timeouts): delivery held for every"
-                  + " call, probing until it answers ({})",
+              : "Bluejay keeps failing (5xx, 429, timeouts) and answers no call: delivery held for"
+                  + " every call, probing until it answers ({})",
           reason);
     } else if (newKind != kind) {
       LOGGER.warn("delivery still held: {} ({})", describe(newKind), reason);
@@ -234,7 +306,8 @@ public final class Outage {
       case NONE -> "running";
       case UNREACHABLE -> "Bluejay cannot be reached; probing until it answers";
       case UNWELL ->
-          "Bluejay keeps failing across calls (5xx, 429, timeouts); probing until it answers";
+          "Bluejay keeps failing (5xx, 429, timeouts) and answers no call; probing until it"
+              + " answers";
     };
   }
 }

@@ -446,7 +446,8 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
     entry.setInFlightSince(null);
     record(entry, outcome);
     DeliveryPolicy.Decision decision =
-        policy.decide(entry, outcome, Instant.ofEpochMilli(now), dispatcher.held());
+        policy.decide(
+            entry, outcome, Instant.ofEpochMilli(now), dispatcher.outage().standing(entry));
     if (decision instanceof DeliveryPolicy.Decision.Delivered delivered) {
       delivered(entry, delivered.status(), delivered.latencyMs(), delivered.requestBytes(), now);
     } else if (decision instanceof DeliveryPolicy.Decision.RetryAt retry) {
@@ -454,8 +455,10 @@ final class OutboxProcessor implements Processor<String, CallUpdate, String, byt
       moveDue(entry, retry.at().toEpochMilli());
       outbox.put(entry.getCallId(), entry);
     } else if (decision instanceof DeliveryPolicy.Decision.Hold hold) {
-      // An outage is not the call's fault. The call waits, held with all others, and goes again
-      // when a probe gets an answer.
+      // An outage is not the call's fault (and on its last attempt, with no other call answered
+      // since its first, the call cannot be told from one). The call waits, held with all others,
+      // and goes again when a probe gets an answer.
+      dispatcher.outage().holdForCall(now, callId, hold.why());
       entry.setVerifyFirst(hold.verifyFirst());
       entry.setAttempts(entry.getAttempts() - 1);
       reschedule(entry, now);

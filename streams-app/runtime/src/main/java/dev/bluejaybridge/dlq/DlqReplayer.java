@@ -34,11 +34,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * rate limiter and the pipeline's own {@link DeliveryPolicy}, one at a time: backoff and {@code
  * Retry-After}, a 404 retried before it is given up, a simulated call checked at Bluejay before it
  * is posted (Bluejay appends, and the dead letter's POST may have arrived), a refused key stopping
- * the replay, and Bluejay unreachable holding the replay (no attempt spent) for at most the
- * replay's patience. A success writes a receipt, a failure goes back to the delivery DLQ with its
- * new reason. Input DLQ records are re-published, raw, to their source topic. Each replayed record
- * gets a marker record in its DLQ, so a second replay skips it; a record the replay stopped before
- * gets none and stays as it was.
+ * the replay, and an outage ({@link Outage}: Bluejay unreachable, failing across dead letters, or
+ * failing for one dead letter's every attempt with nothing else answered meanwhile, which a replay
+ * that sends one at a time cannot tell from an outage) holding the replay (no attempt spent) for at
+ * most the replay's patience. A success writes a receipt, a failure goes back to the delivery DLQ
+ * with its new reason. Input DLQ records are re-published, raw, to their source topic. Each
+ * replayed record gets a marker record in its DLQ, so a second replay skips it; a record the replay
+ * stopped before gets none and stays as it was.
  */
 public final class DlqReplayer {
   /** How the replayer waits (injected, so tests do not). */
@@ -89,8 +91,8 @@ public final class DlqReplayer {
   }
 
   /**
-   * Re-sends delivery dead letters. When Bluejay cannot be reached for {@code patience}, stops:
-   * that dead letter and the rest stay as they are ({@link Result#unchanged()}).
+   * Re-sends delivery dead letters. When delivery is held ({@link Outage}) for {@code patience},
+   * stops: that dead letter and the rest stay as they are ({@link Result#unchanged()}).
    *
    * @throws AuthException when Bluejay refuses the key: the remaining records stay as they are
    */
@@ -217,7 +219,8 @@ public final class DlqReplayer {
   /**
    * Attempts {@code attempt} until the policy says it is delivered or dead-lettered, waiting for
    * the rate limiter, a route's {@code Retry-After} and as the policy says between attempts; or
-   * until delivery was held ({@link Outage}: Bluejay unreachable, or failing across attempts) for
+   * until delivery was held ({@link Outage}: Bluejay unreachable, failing across attempts, or
+   * failing for this dead letter's last attempt with no other request answered since its first) for
    * {@code patience} (then the last {@link Decision.Hold}).
    *
    * @throws AuthException when Bluejay refuses the key
@@ -252,15 +255,26 @@ public final class DlqReplayer {
                   && failed.error() instanceof RetryableException retryable
               ? policy.backoff().retryAfterMillis(retryable.retryAfter())
               : 0);
-      Decision decision = policy.decide(attempt, outcome, clock.instant(), outage.held());
+      Decision decision =
+          policy.decide(attempt, outcome, clock.instant(), outage.standing(attempt));
       if (decision instanceof Decision.Hold hold) {
+        // Not held yet: the dead letter spent its attempts and nothing else was answered meanwhile
+        // (a replay sends one at a time), so its fault and an outage look the same.
+        boolean alone = !outage.held();
+        outage.holdForCall(now, attempt.getCallId(), hold.why());
         attempt.setAttempts(attempt.getAttempts() - 1); // an outage is not the call's fault
         attempt.setVerifyFirst(hold.verifyFirst());
         if (heldSince < 0) {
           heldSince = now;
-          out.printf(
-              "Bluejay is not taking requests (%s): holding, probing for up to %d s%n",
-              hold.why(), patience.toSeconds());
+          String why =
+              alone
+                  ? attempt.getCallId()
+                      + " keeps failing ("
+                      + hold.why()
+                      + ") and no other request got an answer meanwhile: Bluejay may be down, so"
+                      + " it is not put back in the DLQ"
+                  : "Bluejay is not taking requests (" + hold.why() + ")";
+          out.printf("%s: holding, probing for up to %d s%n", why, patience.toSeconds());
           out.flush();
         }
         long left = heldSince + patience.toMillis() - now;

@@ -256,13 +256,19 @@ class OutboxDeliveryTest {
     }
   }
 
+  /**
+   * A call whose attempts all end retryable while another call is delivered goes to the delivery
+   * DLQ. (Alone, it would be held instead: issue 13 item 4, {@link
+   * #aLoneCallThatKeepsFailingIsHeldUntilAnotherCallGetsAnAnswerThenSpendsItsLastAttempt}.)
+   */
   @Test
   void exhaustedAttemptsGoToTheDeliveryDlq() throws IOException {
-    bluejay.stub(UPDATE_LOG, aResponse().withStatus(503).withBody("busy"));
+    bluejay.stubUpdateLog("call-1", aResponse().withStatus(503).withBody("busy"));
     try (DeliveryHarness h = harness(Map.of("delivery.max-attempts", "3"))) {
       closeProductionCall(h.driver, "call-1");
+      closeProductionCall(h.driver, "call-2");
 
-      h.runUntil(() -> h.deadLetters().size() == 1);
+      h.runUntil(() -> h.deadLetters().size() == 1 && h.receipts().size() == 1);
 
       assertThat(bluejay.requestsTo("/v1/update-log/call-1")).hasSize(3);
       TestRecord<String, byte[]> dead = h.deadLetters().get(0);
@@ -816,6 +822,44 @@ class OutboxDeliveryTest {
       assertThat(header(h.deadLetters().get(0), "bridge.error.reason"))
           .isEqualTo("attempts-exhausted");
       assertThat(bluejay.requestsTo("/v1/update-log/bad-1")).hasSize(3);
+      assertThat(h.dispatcher.held()).isFalse();
+    }
+  }
+
+  /**
+   * Issue 13 item 4: a call that alone keeps failing (its content makes Bluejay answer 500, or
+   * Bluejay is down in quiet hours: with no other call, the bridge cannot tell) is not
+   * dead-lettered on a guess. At its last attempt delivery is held (probed, spending nothing) until
+   * another call gets an answer; then the call spends that attempt and goes to the DLQ as {@code
+   * attempts-exhausted}.
+   */
+  @Test
+  void aLoneCallThatKeepsFailingIsHeldUntilAnotherCallGetsAnAnswerThenSpendsItsLastAttempt()
+      throws IOException {
+    bluejay.stubUpdateLog("bad-1", aResponse().withStatus(500).withBody("cannot store this"));
+    try (DeliveryHarness h = harness(Map.of("delivery.max-attempts", "3"))) {
+      closeProductionCall(h.driver, "bad-1");
+
+      h.runUntil(() -> h.dispatcher.held());
+      for (int i = 0; i < 10 * 60; i++) {
+        h.driver.advanceWallClock(Duration.ofSeconds(1)); // ten minutes
+      }
+
+      assertThat(h.deadLetters()).as("held, not dead-lettered").isEmpty();
+      assertThat(h.dispatcher.state().name()).isEqualTo("held");
+      assertThat(h.dispatcher.state().reason()).contains("HTTP 500");
+      assertThat(h.meters.get("bridge.delivery.held").gauge().value()).isEqualTo(1.0);
+      assertThat(bluejay.requestsTo("/v1/update-log/bad-1"))
+          .as("its attempts, then a probe at most every 30 s")
+          .hasSizeBetween(3, 3 + 10 * 60 / 30 + 6);
+
+      closeProductionCall(h.driver, "good-1");
+      h.runUntil(() -> h.deadLetters().size() == 1 && h.receipts().size() == 1);
+
+      TestRecord<String, byte[]> dead = h.deadLetters().get(0);
+      assertThat(dead.key()).isEqualTo("bad-1");
+      assertThat(header(dead, "bridge.error.reason")).isEqualTo("attempts-exhausted");
+      assertThat(header(dead, "bridge.error.attempts")).isEqualTo("3");
       assertThat(h.dispatcher.held()).isFalse();
     }
   }

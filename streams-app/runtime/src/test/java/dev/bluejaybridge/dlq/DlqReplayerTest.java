@@ -1,10 +1,13 @@
 package dev.bluejaybridge.dlq;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.delivery.Backoff;
@@ -246,6 +249,63 @@ class DlqReplayerTest {
     assertThat(json(written(RECEIPTS.get()).get(0).value()).get("attempts").asInt())
         .as("the probes that found Bluejay down do not count")
         .isEqualTo(1);
+    assertThat(out.toString()).contains("Bluejay answers again");
+  }
+
+  /**
+   * Issue 13 item 4, as in the pipeline: a dead letter whose every attempt fails with a 5xx while
+   * no other request is answered (a replay sends one at a time) cannot be told from an outage, so
+   * it is not put back as {@code attempts-exhausted}: the replay holds, probing, for its patience,
+   * then stops and leaves it and the rest as they were.
+   */
+  @Test
+  void deadLetterThatKeepsFailingAloneIsHeldForThePatienceNotPutBack() throws Exception {
+    bluejay.stubUpdateLog("p-20", BluejayStandIn.status(503));
+    List<DlqEntry> dead =
+        List.of(
+            deadLetter("p-20", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 0),
+            deadLetter("p-21", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 1));
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofSeconds(10)).replayDelivery(dead, DLQ, RECEIPTS, false);
+
+    assertThat(result).isEqualTo(new DlqReplayer.Result(0, 0, 0, 0, 2));
+    assertThat(producer.history()).as("no marker, no new dead letter, no receipt").isEmpty();
+    assertThat(sleeps)
+        .as("the backoff of its 4 attempts, then probes 1 s apart, doubling, for the patience")
+        .containsExactly(500L, 1_000L, 2_000L, 1_000L, 2_000L, 4_000L, 3_000L);
+    assertThat(bluejay.requestsTo("/v1/update-log/p-20")).hasSize(4 + 4);
+    assertThat(bluejay.requestsTo("/v1/update-log/p-21")).isEmpty();
+    assertThat(out.toString())
+        .contains("p-20 keeps failing (HTTP 503")
+        .contains("2 dead letters left unchanged");
+  }
+
+  /** Issue 13 item 4: held alone, a dead letter whose probe gets through is delivered. */
+  @Test
+  void deadLetterHeldAloneIsDeliveredWhenAProbeGetsThrough() throws Exception {
+    StubMapping failing =
+        bluejay
+            .server()
+            .stubFor(
+                put(urlPathEqualTo("/v1/update-log/p-22"))
+                    .atPriority(1)
+                    .willReturn(BluejayStandIn.status(503)));
+    onSleep =
+        () -> {
+          if (sleeps.size() == 5) { // after the 4 attempts and a failed probe
+            bluejay.server().removeStub(failing);
+          }
+        };
+    DlqEntry dead = deadLetter("p-22", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 0);
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.delivered()).isEqualTo(1);
+    assertThat(json(written(RECEIPTS.get()).get(0).value()).get("attempts").asInt())
+        .as("the held probes do not count")
+        .isEqualTo(4);
     assertThat(out.toString()).contains("Bluejay answers again");
   }
 
