@@ -50,6 +50,10 @@ class LateRecordBreakTest {
       // call.late-retention (1 h) passes: the call's records are forgotten, its id indexed.
       h.driver.advanceWallClock(Duration.ofHours(2));
       h.driver.advanceWallClock(Duration.ofSeconds(1));
+      // Control: a straggler now is matched by the index and dead-lettered as late.
+      h.driver.transcripts.pipeInput(
+          "call-1", turn("call-1", Speaker.USER, "one more thing", 15_000).build());
+      h.runUntil(() -> h.deadLetters().size() == 1);
       // call.delivered-retention (7 d) passes with no record on the partition.
       h.driver.advanceWallClock(Duration.ofDays(6));
       h.driver.advanceWallClock(Duration.ofDays(2));
@@ -59,7 +63,7 @@ class LateRecordBreakTest {
       h.driver.transcripts.pipeInput(
           "call-1", turn("call-1", Speaker.USER, "thanks, bye", 20_000).build());
       h.driver.advanceWallClock(Duration.ofSeconds(31)); // call.inactivity-gap (30 s)
-      h.runUntil(() -> h.receipts().size() + h.deadLetters().size() >= 2);
+      h.runUntil(() -> h.receipts().size() + h.deadLetters().size() >= 3);
 
       List<BluejayStandIn.RecordedRequest> puts = bluejay.requestsTo("/v1/update-log/call-1");
       assertThat(puts.get(puts.size() - 1).json().get("tool_calls"))
