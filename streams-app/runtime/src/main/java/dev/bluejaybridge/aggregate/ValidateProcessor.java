@@ -53,8 +53,15 @@ public final class ValidateProcessor
     metrics.record(context.recordMetadata().map(m -> m.topic()).orElse(null));
     TelemetryValidator.validate(record.key(), record.value());
     long now = context.currentSystemTimeMs();
+    // Behind what: the wall clock, or the stream time if it is later. The stream time alone does
+    // not move on a quiet partition: a straggler eight days late passed there after its call's
+    // index entry (call.delivered-retention) was gone, and was sent as a fragment.
     TelemetryValidator.occurredAt(
-        record.value(), now, context.currentStreamTimeMs(), input.maxAhead(), input.maxBehind());
+        record.value(),
+        now,
+        Math.max(now, context.currentStreamTimeMs()),
+        input.maxAhead(),
+        input.maxBehind());
     context.forward(record.withTimestamp(now));
   }
 }

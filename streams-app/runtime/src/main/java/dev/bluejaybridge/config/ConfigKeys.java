@@ -175,8 +175,8 @@ public final class ConfigKeys {
           "input.max-behind",
           positiveDuration(),
           "7d",
-          "How far an `occurred_at` may lie behind the newest `occurred_at` its partitions have"
-              + " shown (Kafka Streams' stream time); an older record goes to the input DLQ"
+          "How far an `occurred_at` may lie behind the wall clock (or the newest `occurred_at`"
+              + " its partitions have shown, if later); an older record goes to the input DLQ"
               + " (`bad-timestamp`). Keep it within `call.delivered-retention`: an older straggler"
               + " could no longer be matched to its delivered call.");
 

@@ -133,8 +133,8 @@ public final class TelemetryValidator {
 
   /**
    * Checks a record's {@code occurred_at}: at most {@code maxAhead} after {@code now} (this
-   * instance's wall clock), at most {@code maxBehind} before {@code newest} (the newest {@code
-   * occurred_at} its task has seen, Kafka Streams' stream time; ignored while negative, i.e.
+   * instance's wall clock), at most {@code maxBehind} before {@code newest} (the later of the wall
+   * clock and the newest {@code occurred_at} its task has seen; ignored while negative, i.e.
    * unknown).
    *
    * @throws PoisonRecordException {@code bad-timestamp}
@@ -160,7 +160,7 @@ public final class TelemetryValidator {
               + Instant.ofEpochMilli(occurredAt)
               + " is more than input.max-behind="
               + Durations.format(maxBehind)
-              + " before the newest occurred_at seen ("
+              + " before now or the newest occurred_at seen ("
               + Instant.ofEpochMilli(newest)
               + ")");
     }
