@@ -12,22 +12,40 @@ import org.apache.avro.io.DecoderFactory;
  *
  * <p>Avro's own limits ({@code org.apache.avro.limits.*}, see {@code SystemLimitException}) bound
  * one string, bytes or collection <em>read</em> to about 2^31, but not the items a reader
- * <em>skips</em> (a field only the writer has is skipped by the resolving decoder, and {@code
- * BinaryDecoder.skipArray} checks no limit), not the total over many blocks, and not the nesting
- * depth of a recursive schema. An array of {@code null} costs no byte per item, so a few bytes can
- * declare 2^63 items and hold a stream thread forever; a recursive union a megabyte deep overflows
- * the stack. Hence, here:
+ * <em>skips</em> (a field only the writer has is skipped, not read, and {@code
+ * BinaryDecoder.skipArray} checks no limit), not the total over many blocks, not the nesting depth
+ * of a recursive schema, and not the work a value of no width at all can describe. An array of
+ * {@code null} costs no byte per item, so a few bytes can declare 2^63 items and hold a stream
+ * thread forever; a recursive union a megabyte deep overflows the stack; and a writer schema may
+ * reuse named records so that a field of zero bytes is a tree of 2^41 empty records 42 levels deep
+ * ({@code R0} has no fields, {@code R(i)} two fields of type {@code R(i-1)}), with no array and no
+ * deep nesting. Hence, here:
  *
  * <ul>
+ *   <li>the walk visits at most {@link #WORK_BASE} + {@link #WORK_PER_BYTE} &times; (the value's
+ *       length in bytes) schema nodes: every value of every type counts one (a record, each of its
+ *       fields, a union and its branch, a fixed, an enum, each array item and map value, a {@code
+ *       null}), so no type of no width, however nested or repeated, escapes it;
  *   <li>all the array items and map entries of one value together are at most the value's length in
  *       bytes (an item that takes at least one byte cannot exceed that; only zero-width items such
- *       as {@code null} can, and they are the attack);
+ *       as {@code null} can, and they are the attack). The node budget bounds them too; this bound
+ *       is checked as a block is declared, before its items are walked;
  *   <li>nesting is at most {@link #MAX_DEPTH} deep;
  *   <li>a declared length is never negative and never beyond the bytes left, and a block's declared
  *       byte size (a negative item count) matches its items.
  * </ul>
  *
- * The first two throw {@link LimitExceeded}; malformed data throws {@link IOException} ({@link
+ * <p>The numbers: a value up to {@code call.max-record-bytes} (1 MiB by default) may visit at most
+ * 100,000 + 16 &times; 1,048,576 &asymp; 16.9 million nodes, which this walk and then Avro's own
+ * skip cover in well under a second even for the worst value within the budget (zero-width records
+ * filling a 1 MiB value; see {@code AvroDecodeLimitsTest}). Legitimate values stay far below: every
+ * field that holds data takes at least one byte and costs one node, an optional field left null
+ * costs two nodes (the union and its {@code null}) for its one byte, and a record costs one node
+ * more than its fields, so records of many small or null fields, nested a few levels deep, cost a
+ * few nodes per byte, far from 16; the constant alone covers a record of tens of thousands of
+ * fields that take no byte at all.
+ *
+ * <p>The first three throw {@link LimitExceeded}; malformed data throws {@link IOException} ({@link
  * EOFException} when it ends early).
  */
 final class BoundedAvroWalk {
@@ -37,6 +55,12 @@ final class BoundedAvroWalk {
    * telemetry schemas nest three deep; a writer's extra fields may add some.
    */
   static final int MAX_DEPTH = 64;
+
+  /** Schema nodes any value may visit, whatever its size: room for records of many null fields. */
+  static final long WORK_BASE = 100_000;
+
+  /** Schema nodes a value may visit per byte of its length, on top of {@link #WORK_BASE}. */
+  static final long WORK_PER_BYTE = 16;
 
   /** A value whose decoding would exceed a limit: {@code decode-limit}, not malformed. */
   static final class LimitExceeded extends RuntimeException {
@@ -48,20 +72,23 @@ final class BoundedAvroWalk {
   private final BinaryDecoder in;
   private final int length;
   private final long maxItems;
+  private final long maxNodes;
   private long items;
+  private long nodes;
 
   private BoundedAvroWalk(byte[] data, int offset, int length) {
     this.in = DecoderFactory.get().binaryDecoder(data, offset, length, null);
     this.length = length;
     this.maxItems = length;
+    this.maxNodes = WORK_BASE + WORK_PER_BYTE * length;
   }
 
   /**
    * Walks the value of {@code writer} in {@code data[offset, offset + length)}.
    *
    * @return the bytes left over after the value (0 for a well-formed value)
-   * @throws LimitExceeded when the value has more items than bytes, or nests deeper than {@link
-   *     #MAX_DEPTH}
+   * @throws LimitExceeded when the value visits more schema nodes than its length allows (see the
+   *     class), has more items than bytes, or nests deeper than {@link #MAX_DEPTH}
    * @throws IOException when the bytes are malformed ({@link EOFException}: they end early)
    */
   static int walk(Schema writer, byte[] data, int offset, int length) throws IOException {
@@ -75,6 +102,18 @@ final class BoundedAvroWalk {
   }
 
   private void value(Schema schema, int depth) throws IOException {
+    if (++nodes > maxNodes) {
+      throw new LimitExceeded(
+          "decoding the value visits more than "
+              + maxNodes
+              + " schema nodes ("
+              + WORK_BASE
+              + " + "
+              + WORK_PER_BYTE
+              + " per byte of its "
+              + length
+              + " bytes)");
+    }
     switch (schema.getType()) {
       case NULL -> in.readNull();
       case BOOLEAN -> in.readBoolean();

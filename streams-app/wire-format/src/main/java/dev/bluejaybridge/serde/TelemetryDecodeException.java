@@ -40,7 +40,8 @@ public class TelemetryDecodeException extends SerializationException {
 
   /**
    * Decoding the value would cost far more than its size: more array items and map entries than
-   * bytes (items of no width, such as {@code null}), or nesting deeper than the decoder allows.
+   * bytes (items of no width, such as {@code null}), more schema nodes than its size allows (a
+   * zero-byte tree of empty records), or nesting deeper than the decoder allows.
    */
   public static final String DECODE_LIMIT = "decode-limit";
 

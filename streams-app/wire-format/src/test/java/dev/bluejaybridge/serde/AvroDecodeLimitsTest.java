@@ -18,12 +18,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 13 item 7: decoding a hostile value ends fast, as {@code decode-limit}, and the thread that
- * decodes never hangs or overflows its stack. The values are ToolCalls of a writer whose schema has
- * one more field, which the reader does not have and so skips.
+ * decodes never hangs or overflows its stack; values within the limits, however large, decode. The
+ * values are ToolCalls of a writer whose schema has one more field, which the reader does not have
+ * and so skips.
  */
 class AvroDecodeLimitsTest {
   /** Generous: on a quiet machine each of these takes milliseconds. */
   private static final Duration BOUND = Duration.ofSeconds(2);
+
+  /** For values of a mebibyte: their work takes well under a second on a quiet machine. */
+  private static final Duration LARGE_BOUND = Duration.ofSeconds(10);
 
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
   private final AvroDeserializer<ToolCall> toolCalls =
@@ -135,6 +139,155 @@ class AvroDecodeLimitsTest {
     byte[] value = withExtraField("{\"type\":\"array\",\"items\":\"null\"}", block(20), end());
 
     assertThat(toolCalls.deserialize(TOOL_CALLS, value)).isEqualTo(TelemetrySamples.toolCall());
+  }
+
+  @Test
+  void arrayOfFewerItemsThanBytesThatAreEachHugeTreesOfZeroWidthRecordsIsDecodeLimit() {
+    // R15 is 2^16 - 1 records of no width: 50 items in a value of under 100 bytes are 3.3 million
+    // nodes (in a 1 MiB value, a million items would be 6.9e10). The items fit the item bound.
+    byte[] value =
+        withExtraField(
+            "{\"type\":\"array\",\"items\":" + doublingRecords(15, "") + "}", block(50), end());
+
+    TelemetryDecodeException error = decodeFailure(value);
+
+    assertThat(error.reason()).isEqualTo("decode-limit");
+    assertThat(error).hasMessageContaining("schema nodes");
+  }
+
+  @Test
+  void zeroByteTreesOfOtherZeroWidthTypesAreDecodeLimit() {
+    // Records of null, of an empty fixed, of an empty record: all take no byte. (An enum, even of
+    // one symbol, and a union, even of null alone, take a byte for their index.)
+    for (String leafFields :
+        new String[] {
+          "{\"name\":\"n\",\"type\":\"null\"}",
+          "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"Empty\",\"size\":0}}",
+          "{\"name\":\"e\",\"type\":{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}}"
+        }) {
+      byte[] value = withExtraField(doublingRecords(40, leafFields));
+
+      assertThat(decodeFailure(value).reason()).as(leafFields).isEqualTo("decode-limit");
+    }
+  }
+
+  @Test
+  void theWalkAloneEndsAZeroByteTreeOfTwoToThe41Records() {
+    Schema bomb = new Schema.Parser().parse(doublingRecords(40, ""));
+
+    assertThatExceptionOfType(BoundedAvroWalk.LimitExceeded.class)
+        .isThrownBy(
+            () ->
+                assertTimeoutPreemptively(
+                    BOUND, () -> BoundedAvroWalk.walk(bomb, new byte[0], 0, 0)))
+        .withMessageContaining("more than " + BoundedAvroWalk.WORK_BASE + " schema nodes");
+  }
+
+  @Test
+  void theMostWorkA1MibValueMayDescribeIsWalkedAndSkippedWithinTheBound() {
+    // A million items of R3 (15 records of no width each): 15 million nodes, just within the budget
+    // of a value of 1 MB (the pad makes the length), walked and then skipped by Avro.
+    int items = 1_000_000;
+    String writerOnly =
+        "{\"type\":\"record\",\"name\":\"Padded\",\"fields\":["
+            + "{\"name\":\"pad\",\"type\":\"string\"},"
+            + "{\"name\":\"items\",\"type\":{\"type\":\"array\",\"items\":"
+            + doublingRecords(3, "")
+            + "}}]}";
+    byte[] pad = new byte[items];
+    java.util.Arrays.fill(pad, (byte) 'x');
+    byte[] value = withExtraField(writerOnly, avroLong(pad.length), pad, block(items), end());
+
+    ToolCall decoded =
+        assertTimeoutPreemptively(LARGE_BOUND, () -> toolCalls.deserialize(TOOL_CALLS, value));
+
+    assertThat(decoded).isEqualTo(TelemetrySamples.toolCall());
+  }
+
+  @Test
+  void recordsOfThousandsOfNullFieldsAndValuesOfAMebibyteDecode() {
+    StringBuilder fields = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      fields.append(i == 0 ? "" : ",").append("{\"name\":\"f").append(i);
+      fields.append("\",\"type\":[\"null\",\"long\"],\"default\":null}");
+    }
+    byte[] nulls = new byte[20_000]; // union branch 0 each: 40,001 nodes in 20,000 bytes
+    byte[] manyFields =
+        withExtraField(
+            "{\"type\":\"record\",\"name\":\"Many\",\"fields\":[" + fields + "]}", nulls);
+    ToolCall big =
+        ToolCall.newBuilder(TelemetrySamples.toolCall())
+            .setOutputJson("\"" + "y".repeat(1_000_000) + "\"")
+            .build();
+    byte[] mebibyte = new AvroSerializer<ToolCall>(registry, true).serialize(TOOL_CALLS, big);
+
+    assertTimeoutPreemptively(
+        LARGE_BOUND,
+        () -> {
+          assertThat(toolCalls.deserialize(TOOL_CALLS, manyFields))
+              .isEqualTo(TelemetrySamples.toolCall());
+          assertThat(toolCalls.deserialize(TOOL_CALLS, mebibyte)).isEqualTo(big);
+        });
+  }
+
+  @Test
+  void exponentialWriterOnlyTypeBehindAUnionDecodesFastWhenTheValueTakesTheNullBranch() {
+    // The walk never enters R40. Avro's grammar-based reader would inline it (2^40 steps) before
+    // reading the first value; the fast reader AvroDeserializer pins prepares it in linear time.
+    byte[] value = withExtraField("[\"null\"," + doublingRecords(40, "") + "]", avroLong(0));
+
+    assertThat(decodes(value)).isEqualTo(TelemetrySamples.toolCall());
+  }
+
+  @Test
+  void writerOnlyRecordThatContainsItselfBehindAUnionDecodesWithoutAStackOverflow() {
+    // No value of Loop is finite; the grammar-based reader overflows the stack preparing it.
+    String loop =
+        "{\"type\":\"record\",\"name\":\"Loop\","
+            + "\"fields\":[{\"name\":\"next\",\"type\":\"Loop\"}]}";
+    byte[] value = withExtraField("[\"null\"," + loop + "]", avroLong(0));
+
+    assertThat(decodes(value)).isEqualTo(TelemetrySamples.toolCall());
+  }
+
+  @Test
+  void writerOnlyTypeNested3000DeepBehindAUnionDecodesWithoutAStackOverflow() {
+    // Named references nest D3000 3000 records deep in a schema text only a few levels deep.
+    StringBuilder fields =
+        new StringBuilder(
+            "{\"name\":\"x0\",\"type\":{\"type\":\"record\",\"name\":\"D0\",\"fields\":[]}}");
+    for (int i = 1; i <= 3000; i++) {
+      fields.append(",{\"name\":\"x").append(i);
+      fields.append("\",\"type\":{\"type\":\"record\",\"name\":\"D").append(i);
+      fields.append("\",\"fields\":[{\"name\":\"d\",\"type\":\"D").append(i - 1).append("\"}]}}");
+    }
+    String holder = "{\"type\":\"record\",\"name\":\"Holder\",\"fields\":[" + fields + "]}";
+    byte[] value = withExtraField("[\"null\"," + holder + "]", avroLong(0));
+
+    assertThat(decodes(value)).isEqualTo(TelemetrySamples.toolCall());
+  }
+
+  /**
+   * {@code R0} has the fields {@code leafFields}; {@code R(i)} has two fields of type {@code
+   * R(i-1)}: a value of {@code R(levels)} is 2^(levels+1) - 1 records.
+   */
+  private static String doublingRecords(int levels, String leafFields) {
+    String type = "{\"type\":\"record\",\"name\":\"R0\",\"fields\":[" + leafFields + "]}";
+    for (int i = 1; i <= levels; i++) {
+      type =
+          "{\"type\":\"record\",\"name\":\"R"
+              + i
+              + "\",\"fields\":[{\"name\":\"a\",\"type\":"
+              + type
+              + "},{\"name\":\"b\",\"type\":\"R"
+              + (i - 1)
+              + "\"}]}";
+    }
+    return type;
+  }
+
+  private ToolCall decodes(byte[] value) {
+    return assertTimeoutPreemptively(BOUND, () -> toolCalls.deserialize(TOOL_CALLS, value));
   }
 
   private TelemetryDecodeException decodeFailure(byte[] value) {
