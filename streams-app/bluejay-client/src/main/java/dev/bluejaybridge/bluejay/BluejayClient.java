@@ -2,7 +2,9 @@ package dev.bluejaybridge.bluejay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bluejaybridge.http.BoundedHttpClient;
 import dev.bluejaybridge.http.HttpUrls;
+import dev.bluejaybridge.http.ResponseTooLargeException;
 import dev.bluejaybridge.http.Secret;
 import feign.Feign;
 import feign.FeignException;
@@ -13,7 +15,6 @@ import feign.Retryer;
 import feign.Util;
 import feign.codec.Decoder;
 import feign.codec.Encoder;
-import feign.http2client.Http2Client;
 import feign.micrometer.MicrometerCapability;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The Bluejay API client: update-log, update-simulation-result and retrieve-simulation-result for
  * the pipeline; update-simulation, queue-simulation-run, get-simulation-runs and the workflow
- * (scenario) update for the Bluejay commands. On Feign with pooled HTTP/1.1 connections (built by
- * the caller). java.net.http.HttpClient}).
+ * (scenario) update for the Bluejay commands. On Feign with pooled HTTP/1.1 connections ({@link
+ * java.net.http.HttpClient}), each request bounded in time (one deadline, whole answer included)
+ * and in memory (the body read is capped: {@link BoundedHttpClient}).
  *
  * <p>Calls are synchronous and thread-safe; the caller runs them on its own executor. A 2xx answer
  * returns; anything else throws a {@link BluejayException} (retryable, auth or rejected), decided
@@ -47,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class BluejayClient implements AutoCloseable {
 
   private static final Logger LOGGER = LoggerFactory.getLogger(BluejayClient.class);
+
+  /** The longest 2xx answer read unless told otherwise ({@code delivery.max-response-bytes}). */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
   private final String baseUrl;
   private final HttpClient http;
@@ -73,7 +78,7 @@ public final class BluejayClient implements AutoCloseable {
    * @param baseUrl e.g. {@code https://api.getbluejay.ai}; the {@code /v1/...} paths go below it
    * @param apiKey read on every request; while it yields null, an empty key or one an HTTP header
    *     cannot carry, requests fail with an {@link AuthException} without being sent
-   * @param requestTimeout the connect timeout, and how long to wait for an answer
+   * @param requestTimeout how long one request may take, whole answer included
    * @throws IllegalArgumentException if the URL or the timeout is invalid
    */
   public static BluejayClient create(
@@ -114,6 +119,26 @@ public final class BluejayClient implements AutoCloseable {
       Clock clock,
       MeterRegistry meters,
       SSLContext tls) {
+    return create(baseUrl, apiKey, requestTimeout, clock, meters, tls, DEFAULT_MAX_RESPONSE_BYTES);
+  }
+
+  /**
+   * As above, reading at most {@code maxResponseBytes} of a 2xx answer's body: a longer answer
+   * fails with a {@link RetryableException} whose {@link RetryableException#answerTooLarge()} is
+   * true (an error answer's body is cut to its first 256 KiB instead).
+   *
+   * @param requestTimeout how long one request may take, from connecting to the answer's last byte
+   *     (a server that trickles its answer cannot hold a request longer)
+   * @throws IllegalArgumentException if the URL, the timeout or the limit is invalid
+   */
+  public static BluejayClient create(
+      URI baseUrl,
+      Supplier<Secret> apiKey,
+      Duration requestTimeout,
+      Clock clock,
+      MeterRegistry meters,
+      SSLContext tls,
+      int maxResponseBytes) {
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     Objects.requireNonNull(clock, "clock");
@@ -122,8 +147,10 @@ public final class BluejayClient implements AutoCloseable {
       throw new IllegalArgumentException(
           "Bluejay request timeout must be positive: " + requestTimeout);
     }
-    // Redirect.NEVER and this connect timeout match the Options below, so Http2Client keeps using
-    // this one client (and its connection pool) instead of building another per request.
+    if (maxResponseBytes < 1) {
+      throw new IllegalArgumentException(
+          "the largest Bluejay answer must be positive: " + maxResponseBytes);
+    }
     HttpClient.Builder httpBuilder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -139,8 +166,14 @@ public final class BluejayClient implements AutoCloseable {
     }
     BluejayApi api =
         builder
-            .client(new Http2Client(http))
-            .options(new Request.Options(requestTimeout, requestTimeout, false))
+            // One deadline for the whole exchange and bounded bodies (Feign's Options would time
+            // each read only, and read any body whole).
+            .client(
+                new BoundedHttpClient(
+                    http,
+                    requestTimeout,
+                    maxResponseBytes,
+                    Math.min(maxResponseBytes, BluejayErrorDecoder.MAX_PARSED_BYTES)))
             .encoder(new Encoder.Default())
             .decoder(RAW_ANSWER)
             .errorDecoder(new BluejayErrorDecoder(JSON, clock))
@@ -330,6 +363,9 @@ public final class BluejayClient implements AutoCloseable {
       Request request = e.request();
       IOException cause =
           e.getCause() instanceof IOException io ? io : new IOException(e.getClass().getName());
+      if (cause instanceof ResponseTooLargeException tooLarge) {
+        throw logged(tooLarge(method, path, tooLarge), start);
+      }
       throw logged(
           BluejayErrorDecoder.ioFailure(
               request == null ? method : request.httpMethod().name(),
@@ -359,6 +395,26 @@ public final class BluejayClient implements AutoCloseable {
               null),
           start);
     }
+  }
+
+  /**
+   * Bluejay answered 2xx, so it took the request, but with a body over the limit: not read. The
+   * outcome is unknown to the caller (it was applied; what it answered is not known).
+   */
+  private static RetryableException tooLarge(
+      String method, String path, ResponseTooLargeException e) {
+    String message =
+        "HTTP "
+            + e.status()
+            + " "
+            + method
+            + " "
+            + path
+            + ": answer over the limit of "
+            + e.limit()
+            + " bytes (delivery.max-response-bytes); not read";
+    return new RetryableException(
+        message, e.status(), method, path, "", Optional.empty(), true, true, e);
   }
 
   private static BluejayException logged(BluejayException e, long start) {
@@ -418,7 +474,6 @@ public final class BluejayClient implements AutoCloseable {
         uri, "Bluejay base URL", shown, "credentials in the URL are not supported");
   }
 
-  /** Reads the whole 2xx body as UTF-8 text. It was delivered: an unreadable body is just "". */
   /** Reads Bluejay's answers (error details, simulation results); the bodies come ready. */
   static final ObjectMapper JSON = new ObjectMapper();
 

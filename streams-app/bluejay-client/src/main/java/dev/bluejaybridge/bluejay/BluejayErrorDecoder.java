@@ -19,10 +19,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -44,7 +44,10 @@ final class BluejayErrorDecoder implements ErrorDecoder {
   private static final String TRUNCATED = "...(truncated)";
 
   /** How much of an error body is read, to parse validation details from. */
-  private static final int MAX_PARSED_BYTES = 256 * 1024;
+  static final int MAX_PARSED_BYTES = 256 * 1024;
+
+  /** Delta-seconds longer than this many digits are past any wait (and past a long). */
+  private static final int MAX_SECONDS_DIGITS = 18;
 
   /** Obsolete HTTP-date forms that RFC 9110 §5.6.7 still asks recipients to accept. */
   private static final List<DateTimeFormatter> HTTP_DATES =
@@ -71,7 +74,7 @@ final class BluejayErrorDecoder implements ErrorDecoder {
         path(request.url()),
         sentKey(request),
         readBody(response),
-        header(response, "Retry-After"));
+        headers(response, "Retry-After"));
   }
 
   /** Classifies an answer with a non-2xx status. */
@@ -81,15 +84,19 @@ final class BluejayErrorDecoder implements ErrorDecoder {
       String path,
       Optional<String> sentKey,
       byte[] body,
-      Optional<String> retryAfterHeader) {
+      Collection<String> retryAfterHeaders) {
     String text = redact(truncatedText(body), sentKey);
     String message = "HTTP " + status + " " + method + " " + path + ": " + printable(text);
     if (status == 401 || status == 403) {
       return new AuthException(message, status, method, path, text);
     }
     if (status == 408 || status == 429 || status >= 500) {
-      Optional<Duration> retryAfter = retryAfterHeader.flatMap(this::retryAfter);
-      return new RetryableException(message, status, method, path, text, retryAfter, false, null);
+      Optional<Duration> retryAfter = retryAfter(retryAfterHeaders);
+      // A 5xx may come after the request was applied (a gateway that lost the answer, a server
+      // that failed after writing): its outcome is unknown. A 408 or 429 refused it unread.
+      boolean outcomeUnknown = status >= 500;
+      return new RetryableException(
+          message, status, method, path, text, retryAfter, outcomeUnknown, null);
     }
     return new RejectedException(message, status, method, path, text, details(body, sentKey));
   }
@@ -127,28 +134,92 @@ final class BluejayErrorDecoder implements ErrorDecoder {
   }
 
   /**
-   * {@code Retry-After} as delta-seconds or an HTTP-date; a date in the past means now. Any length
-   * is returned as it is: the caller caps the wait ({@code delivery.max-retry-after}).
+   * The wait of every {@code Retry-After} value of an answer: the longest valid one (a server or
+   * proxy that sends several asks for at least each); empty when none is valid.
+   */
+  Optional<Duration> retryAfter(Collection<String> values) {
+    Optional<Duration> longest = Optional.empty();
+    for (String value : values) {
+      Optional<Duration> wait = retryAfter(value);
+      if (wait.isPresent() && (longest.isEmpty() || wait.get().compareTo(longest.get()) > 0)) {
+        longest = wait;
+      }
+    }
+    return longest;
+  }
+
+  /**
+   * {@code Retry-After} as delta-seconds or an HTTP-date (IMF-fixdate and RFC 9110's two obsolete
+   * forms), relative to the clock: a date in the past means now; a wait longer than {@link
+   * RetryableException#MAX_RETRY_AFTER} (however many digits, or a date however far) reads as that.
+   * Anything else (negative, fractional, exponent, garbage) is empty: no wait was asked. A list
+   * joined by commas gives its longest delta-seconds. Never throws. The caller caps the wait
+   * further ({@code delivery.max-retry-after}).
    */
   Optional<Duration> retryAfter(String value) {
-    String v = value.strip();
-    if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      try {
-        return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
-      } catch (NumberFormatException | ArithmeticException tooLarge) {
-        return Optional.empty();
+    try {
+      String v = value.strip();
+      Optional<Duration> whole = parse(v);
+      if (whole.isPresent() || v.indexOf(',') < 0) {
+        return whole;
       }
+      Optional<Duration> longest = Optional.empty();
+      for (String part : v.split(",")) {
+        String seconds = part.strip();
+        if (isDigits(seconds)) {
+          Duration wait = deltaSeconds(seconds);
+          if (longest.isEmpty() || wait.compareTo(longest.get()) > 0) {
+            longest = Optional.of(wait);
+          }
+        }
+      }
+      return longest;
+    } catch (RuntimeException unexpected) {
+      // Nothing a server sends may fail the request's classification.
+      return Optional.empty();
+    }
+  }
+
+  private Optional<Duration> parse(String v) {
+    if (isDigits(v)) {
+      return Optional.of(deltaSeconds(v));
     }
     for (DateTimeFormatter format : HTTP_DATES) {
       try {
         ZonedDateTime at = ZonedDateTime.parse(v, format);
         Duration wait = Duration.between(clock.instant(), at.toInstant());
-        return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
-      } catch (DateTimeParseException next) {
+        return Optional.of(bounded(wait));
+      } catch (DateTimeException | ArithmeticException next) {
         // try the next form
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean isDigits(String v) {
+    return !v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
+  /** Digits only; leading zeros do not count toward the length. */
+  private static Duration deltaSeconds(String digits) {
+    int first = 0;
+    while (first < digits.length() - 1 && digits.charAt(first) == '0') {
+      first++;
+    }
+    String significant = digits.substring(first);
+    if (significant.length() > MAX_SECONDS_DIGITS) {
+      return RetryableException.MAX_RETRY_AFTER;
+    }
+    return bounded(Duration.ofSeconds(Long.parseLong(significant)));
+  }
+
+  private static Duration bounded(Duration wait) {
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(RetryableException.MAX_RETRY_AFTER) > 0
+        ? RetryableException.MAX_RETRY_AFTER
+        : wait;
   }
 
   private List<ValidationDetail> details(byte[] body, Optional<String> sentKey) {
@@ -195,11 +266,9 @@ final class BluejayErrorDecoder implements ErrorDecoder {
     return text == null ? null : key.map(k -> text.replace(k, "****")).orElse(text);
   }
 
-  private static Optional<String> header(Response response, String name) {
+  private static Collection<String> headers(Response response, String name) {
     Collection<String> values = response.headers().get(name);
-    return values == null || values.isEmpty()
-        ? Optional.empty()
-        : Optional.of(values.iterator().next());
+    return values == null ? List.of() : values;
   }
 
   private static byte[] readBody(Response response) {

@@ -106,6 +106,7 @@ public class AggregationBenchmark {
             Duration.ZERO,
             Duration.ofHours(4),
             Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
             10_000,
             BridgeConfig.Calls.DEFAULT_MAX_RECORD_BYTES);
     AggregationMetrics metrics = new AggregationMetrics(new SimpleMeterRegistry());
@@ -113,7 +114,7 @@ public class AggregationBenchmark {
     topology.addSource("source", new StringDeserializer(), new PrebuiltDeserializer(), "calls");
     topology.addProcessor("validate", Aggregation.validate(metrics), "source");
     topology.addProcessor("aggregate", Aggregation.aggregate(calls, metrics), "validate");
-    Aggregation.stores().forEach(store -> topology.addStateStore(store, "aggregate"));
+    Aggregation.stores(calls).forEach(store -> topology.addStateStore(store, "aggregate"));
     topology.addProcessor("deliver", () -> new Discard(), "aggregate");
     stateDir = Files.createTempDirectory("bridge-bench");
     Properties properties = new Properties();

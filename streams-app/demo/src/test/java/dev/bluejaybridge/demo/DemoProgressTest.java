@@ -23,7 +23,8 @@ class DemoProgressTest {
           "calls.input-dlq",
           "calls.delivery-dlq",
           Optional.of("calls.delivery-receipts"),
-          "bluejay.webhook-events");
+          "bluejay.webhook-events",
+          "bluejay.webhook-deliveries");
 
   private static ConsumerRecord<byte[], byte[]> record(
       String topic, String key, String value, String reason) {

@@ -5,6 +5,7 @@ import dev.bluejaybridge.errors.PoisonRecordException;
 import dev.bluejaybridge.state.CallPart;
 import dev.bluejaybridge.state.CallState;
 import dev.bluejaybridge.state.CallStatus;
+import dev.bluejaybridge.state.DeliveredCall;
 import dev.bluejaybridge.telemetry.CallEvent;
 import dev.bluejaybridge.telemetry.Telemetry;
 import dev.bluejaybridge.telemetry.ToolCall;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -38,24 +40,55 @@ import org.slf4j.MDC;
  * call is visited about once per inactivity gap, and an idle partition still closes its calls,
  * because the punctuation runs on wall-clock time, not stream time.
  *
- * <p>Time in which the task did not run is not silence: when a task starts (a restart, a crash, a
- * rebalance), the calls it finds in its state may have records still waiting in the input backlog,
- * so none of them closes by its end grace or by inactivity until one end grace has passed since the
- * start. Calls that begin after the start close as usual. Without this, a call whose grace ran out
- * while the app was down would close before its last records were read, and be split.
+ * <p><b>A backlog is not silence.</b> A call's deadlines (its inactivity gap, end grace and maximum
+ * duration) are kept twice: on the wall clock, from when its records arrived, and in record time
+ * ({@link Backlog}: the newest {@code occurred_at} read, at most the wall clock), from the record
+ * time when they arrived. A call closes once its deadline has passed on the wall clock and, unless
+ * the task is caught up, in record time too. The task counts as caught up once it has read no
+ * record for {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second)
+ * of time it observed; time in which it ran nothing (before it started, or a stretch longer than
+ * {@code call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the
+ * app was stopped while producers went on, or the consumer is behind under load, a call whose later
+ * records still wait in the backlog stays open while the backlog is read; it closes when the
+ * records read show it silent for its gap.
  *
- * <p>A closed call is remembered for {@code call.late-retention}: a late record of a production
- * call reopens it and the whole call closes again after {@code call.end-grace}; a late record of a
- * simulated call is handed on as a {@link LateRecord}.
+ * <p><b>Bounded work per punctuation.</b> One punctuation handles at most {@value
+ * #MAX_TIMERS_PER_TICK} timers and at most {@value #MAX_CLOSES_PER_TICK} closes or forgets, and
+ * stops after {@link #TICK_BUDGET} (once it did {@value #MIN_CLOSES_PER_TICK}): after a restart,
+ * the backlog's calls close over many ticks and transactions. The number of open calls is kept in
+ * the timer store, so a task starting here reads one entry, not the whole store.
+ *
+ * <p><b>Closing is all or nothing.</b> A close first assembles the call and forwards it (to the
+ * delivery stage, in the same task and transaction), and only then marks it closed. An exception
+ * anywhere in it leaves the punctuation; under exactly-once it fails the task and the transaction
+ * with every state change of the punctuation is aborted. Even a handler that went on could not
+ * leave a call marked closed that was never handed on: it stays open and is closed again.
+ *
+ * <p><b>Late records.</b> A closed call is remembered whole for {@code call.late-retention}: a
+ * record of it reopens it, production or simulated, and the whole call closes again after {@code
+ * call.end-grace} as its next revision, naming the records that arrived since the previous close
+ * ({@link ClosedCall#stragglers()}); the delivery stage decides what can still be sent. After that
+ * its records are forgotten, but its id stays in a compact index ({@link DeliveredCall}) until
+ * {@code call.delivered-retention} after its close: a record of it is then handed on as a {@link
+ * LateRecord} and never starts a new call, which would be sent as a fragment of it.
  */
 final class AggregateProcessor implements Processor<String, SpecificRecord, String, CallUpdate> {
   /** How often the wall-clock punctuation looks for due calls. */
   static final Duration TICK = Duration.ofMillis(100);
 
-  /**
-   * At most this many timers are handled per punctuation, so one tick never holds the thread long.
-   */
-  static final int MAX_TIMERS_PER_TICK = 10_000;
+  /** At most this many timers are handled per punctuation. */
+  static final int MAX_TIMERS_PER_TICK = 1_000;
+
+  /** At most this many calls are closed or forgotten per punctuation. */
+  static final int MAX_CLOSES_PER_TICK = 100;
+
+  /** A punctuation stops after this much time, once it closed {@value #MIN_CLOSES_PER_TICK}. */
+  static final Duration TICK_BUDGET = Duration.ofMillis(50);
+
+  static final int MIN_CLOSES_PER_TICK = 10;
+
+  /** The least quiet time after which the task counts as caught up, whatever the settings. */
+  static final Duration MIN_QUIET = Duration.ofSeconds(1);
 
   private static final Logger LOGGER = LoggerFactory.getLogger(AggregateProcessor.class);
   static final String CALL_ID = "call_id";
@@ -67,24 +100,33 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private final long endGrace;
   private final long maxDuration;
   private final long lateRetention;
+  private final long deliveredRetention;
   private final int maxRecords;
   private final AggregationMetrics metrics;
+  private final LongSupplier nanoTime;
   private long openHere;
-
-  /** Wall-clock millis when this task started here. */
-  private long startedAt;
 
   private ProcessorContext<String, CallUpdate> context;
   private KeyValueStore<String, CallState> calls;
   private KeyValueStore<Bytes, CallPart> parts;
   private KeyValueStore<Bytes, byte[]> timers;
+  private KeyValueStore<String, DeliveredCall> delivered;
+  private Backlog backlog;
 
   AggregateProcessor(BridgeConfig.Calls settings, AggregationMetrics metrics) {
+    this(settings, metrics, System::nanoTime);
+  }
+
+  /** {@code nanoTime} measures a punctuation's time budget. */
+  AggregateProcessor(
+      BridgeConfig.Calls settings, AggregationMetrics metrics, LongSupplier nanoTime) {
     this.metrics = metrics;
+    this.nanoTime = nanoTime;
     this.inactivityGap = settings.inactivityGap().toMillis();
     this.endGrace = settings.endGrace().toMillis();
     this.maxDuration = settings.maxDuration().toMillis();
     this.lateRetention = settings.lateRetention().toMillis();
+    this.deliveredRetention = settings.deliveredRetention().toMillis();
     this.maxRecords = settings.maxRecords();
   }
 
@@ -94,12 +136,15 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     this.calls = context.getStateStore(CallStores.CALLS);
     this.parts = context.getStateStore(CallStores.PARTS);
     this.timers = context.getStateStore(CallStores.TIMERS);
-    this.startedAt = context.currentSystemTimeMs();
+    this.delivered = context.getStateStore(CallStores.DELIVERED);
+    this.backlog =
+        new Backlog(
+            Math.max(Math.min(endGrace, inactivityGap), MIN_QUIET.toMillis()),
+            inactivityGap + endGrace,
+            context.currentSystemTimeMs());
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
-    // Once per assignment: count the open calls this task brings (restored state included).
-    try (KeyValueIterator<String, CallState> it = calls.all()) {
-      it.forEachRemaining(entry -> openHere += entry.value.getStatus() == CallStatus.OPEN ? 1 : 0);
-    }
+    // The open calls this task brings (restored state included): one entry, not a scan.
+    openHere = CallStores.openCalls(timers);
     metrics.opened(openHere);
   }
 
@@ -111,7 +156,18 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
 
   private void countOpened() {
     openHere++;
+    CallStores.openCalls(timers, openHere);
     metrics.opened(1);
+  }
+
+  private void countClosed(CloseReason reason) {
+    // Calls open in state written before the count was kept were not counted: it stays >= 0.
+    if (openHere > 0) {
+      openHere--;
+      CallStores.openCalls(timers, openHere);
+      metrics.opened(-1);
+    }
+    metrics.closed(reason);
   }
 
   @Override
@@ -126,21 +182,32 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     String callId = record.key();
     SpecificRecord value = record.value();
     long now = context.currentSystemTimeMs();
+    // occurred_at, not the record's timestamp: validation forwards every record with the wall clock
+    // (the time the bridge's own writes carry), and checked occurred_at against input.max-ahead.
+    backlog.record(Telemetry.occurredAt(value), now);
+    long recordTime = backlog.recordTime();
     CallState state = calls.get(callId);
+    boolean opened = false;
     if (state == null) {
-      state = open(callId, now);
-      countOpened();
-    } else if (state.getStatus() == CallStatus.CLOSED) {
-      metrics.late();
-      if (state.getSimulationResultId() != null) {
-        LOGGER.debug("late record of a simulated call call_id={}", callId);
+      DeliveredCall done = delivered.get(callId);
+      if (done != null) {
+        // Its records are forgotten: a call started from this one would be sent as a fragment.
+        metrics.late();
+        LOGGER.debug(
+            "record of a call closed before call.late-retention call_id={} revision={}",
+            callId,
+            done.getRevision());
         context.forward(
             new Record<>(
                 callId,
-                new LateRecord(callId, state.getSimulationResultId(), value, now),
+                new LateRecord(callId, done.getSimulationResultId(), value, now),
                 record.timestamp()));
         return;
       }
+      state = open(callId, now, recordTime);
+      opened = true;
+    } else if (state.getStatus() == CallStatus.CLOSED) {
+      metrics.late();
     }
     if (state.getRecordCount() >= maxRecords) {
       // The one state change made before a poison throw: the call must say it was cut short.
@@ -153,7 +220,9 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
           "call " + callId + " already holds call.max-records=" + maxRecords + " records");
     }
     if (state.getStatus() == CallStatus.CLOSED) {
-      reopen(state, now);
+      reopen(state, now, recordTime);
+      countOpened();
+    } else if (opened) {
       countOpened();
     }
     long seq = state.getNextSeq();
@@ -161,6 +230,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     state.setNextSeq(seq + 1);
     state.setRecordCount(state.getRecordCount() + 1);
     state.setLastSeenAt(now);
+    state.setLastRecordTime(recordTime);
     if (state.getSimulationResultId() == null) {
       state.setSimulationResultId(Telemetry.simulationResultId(value));
     }
@@ -169,21 +239,24 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     }
     if (Telemetry.endsCall(value) && state.getEndSeenAt() == null) {
       state.setEndSeenAt(now);
+      state.setEndRecordTime(recordTime);
     }
-    long due = dueAt(state);
+    long due = dueAt(wallTimes(state));
     if (due < state.getTimerAt()) {
       moveTimer(state, due);
     }
     calls.put(callId, state);
   }
 
-  private CallState open(String callId, long now) {
+  private CallState open(String callId, long now, long recordTime) {
     CallState state =
         CallState.newBuilder()
             .setCallId(callId)
             .setStatus(CallStatus.OPEN)
             .setFirstSeenAt(now)
             .setLastSeenAt(now)
+            .setFirstRecordTime(recordTime)
+            .setLastRecordTime(recordTime)
             .setNextSeq(0)
             .setRecordCount(0)
             .setTimerAt(now + Math.min(inactivityGap, maxDuration))
@@ -192,28 +265,22 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     return state;
   }
 
-  /** A late record of a production call: the call takes it and closes again after the end grace. */
-  private void reopen(CallState state, long now) {
+  /**
+   * A late record: the call takes it and closes again, whole, after the end grace; the records from
+   * this one on are the stragglers of that revision.
+   */
+  private void reopen(CallState state, long now, long recordTime) {
     LOGGER.debug(
         "late record reopens call call_id={} revision={}",
         state.getCallId(),
         state.getRevision() + 1);
     state.setStatus(CallStatus.OPEN);
     state.setRevision(state.getRevision() + 1);
+    state.setStragglerSeq(state.getNextSeq());
     state.setEndSeenAt(now);
+    state.setEndRecordTime(recordTime);
     state.setClosedAt(null);
     state.setCloseReason(null);
-  }
-
-  /** The wall-clock moment an open call is due to close. */
-  private long dueAt(CallState state) {
-    long due =
-        Math.min(state.getLastSeenAt() + inactivityGap, state.getFirstSeenAt() + maxDuration);
-    if (state.getEndSeenAt() != null) {
-      due = Math.min(due, state.getEndSeenAt() + endGrace);
-    }
-    // a call from before this task started: the backlog may still hold its records
-    return state.getFirstSeenAt() < startedAt ? Math.max(due, startedAt + endGrace) : due;
   }
 
   private void moveTimer(CallState state, long at) {
@@ -223,6 +290,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   }
 
   private void closeDueCalls(long now) {
+    backlog.ran(now);
     List<Bytes> due = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it =
         timers.range(Keys.firstTimer(), Keys.timersDueBy(now))) {
@@ -230,89 +298,174 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
         due.add(it.next().key);
       }
     }
+    long started = nanoTime.getAsLong();
+    int closes = 0;
     for (Bytes timer : due) {
-      fire(Keys.timerCallId(timer), Keys.timerDueAt(timer), timer, now);
+      if (closes >= MAX_CLOSES_PER_TICK
+          || closes >= MIN_CLOSES_PER_TICK
+              && nanoTime.getAsLong() - started >= TICK_BUDGET.toNanos()) {
+        break; // the rest stay due: the next tick takes them first
+      }
+      if (fire(Keys.timerCallId(timer), Keys.timerDueAt(timer), timer, now)) {
+        closes++;
+      }
     }
   }
 
-  private void fire(String callId, long timerAt, Bytes timer, long now) {
+  /** Handles one due timer; whether it closed or forgot a call (the heavy work). */
+  private boolean fire(String callId, long timerAt, Bytes timer, long now) {
     CallState state = calls.get(callId);
-    if (state == null || state.getTimerAt() != timerAt) {
+    if (state == null) {
+      purge(callId, timerAt, timer, now);
+      return false;
+    }
+    if (state.getTimerAt() != timerAt) {
       timers.delete(timer); // not this call's current timer: nothing to do
-      return;
+      return false;
     }
     if (state.getStatus() == CallStatus.OPEN) {
-      long due = dueAt(state);
-      if (due <= now) {
-        close(state, now);
-      } else {
-        moveTimer(state, due);
-        calls.put(callId, state);
-      }
-    } else {
-      long forgetAt = state.getClosedAt() + lateRetention;
-      if (forgetAt <= now) {
-        forget(state);
-      } else {
-        moveTimer(state, forgetAt);
-        calls.put(callId, state);
-      }
+      return closeIfDue(state, now);
     }
+    long forgetAt = state.getClosedAt() + lateRetention;
+    if (forgetAt <= now) {
+      forget(state, now);
+      return true;
+    }
+    moveTimer(state, forgetAt);
+    calls.put(callId, state);
+    return false;
   }
 
-  private void close(CallState state, long now) {
+  private boolean closeIfDue(CallState state, long now) {
+    long due = dueAt(wallTimes(state));
+    if (due > now) {
+      moveTimer(state, due);
+      calls.put(state.getCallId(), state);
+      return false;
+    }
+    if (backlog.caughtUp(now)) {
+      close(state, now, false);
+      return true;
+    }
+    long recordTime = backlog.recordTime();
+    long recordDue = dueAt(recordTimes(state));
+    if (recordTime != Backlog.UNKNOWN && recordDue <= recordTime) {
+      close(state, now, true);
+      return true;
+    }
+    // Records are still coming: look again when the task may count as caught up, or when record
+    // time could have reached the deadline if it went no faster than the wall clock.
+    long again = backlog.caughtUpAt();
+    if (recordTime != Backlog.UNKNOWN) {
+      again = Math.min(again, now + (recordDue - recordTime));
+    }
+    moveTimer(state, Math.max(again, now + TICK.toMillis()));
+    calls.put(state.getCallId(), state);
+    return false;
+  }
+
+  private void close(CallState state, long now, boolean byRecordTime) {
     try (MDC.MDCCloseable field = MDC.putCloseable(CALL_ID, state.getCallId())) {
-      closeCall(state, now);
+      closeCall(state, now, byRecordTime);
     }
   }
 
-  private void closeCall(CallState state, long now) {
-    CloseReason reason = reason(state, now);
-    openHere--;
-    metrics.closed(reason);
+  /**
+   * Forwards the call, then marks it closed: what can fail (reading its parts, the delivery stage)
+   * comes before any state change of this call.
+   *
+   * @param byRecordTime whether record time found it due (the task was not caught up), not the wall
+   *     clock
+   */
+  private void closeCall(CallState state, long now, boolean byRecordTime) {
+    CloseReason reason =
+        byRecordTime
+            ? reason(state, recordTimes(state), backlog.recordTime())
+            : reason(state, wallTimes(state), now);
+    ClosedCall call = assemble(state, reason, now);
+    context.forward(new Record<>(state.getCallId(), call, now));
     state.setStatus(CallStatus.CLOSED);
     state.setClosedAt(now);
     state.setCloseReason(reason.label());
     moveTimer(state, now + lateRetention);
     calls.put(state.getCallId(), state);
-    ClosedCall call = assemble(state, reason);
+    countClosed(reason);
     LOGGER.debug(
-        "call closed call_id={} reason={} records={} revision={}",
+        "call closed call_id={} reason={} records={} revision={} stragglers={}",
         call.callId(),
         reason.label(),
         call.size(),
-        call.revision());
-    context.forward(new Record<>(state.getCallId(), call, now));
+        call.revision(),
+        call.stragglers().size());
   }
 
-  private CloseReason reason(CallState state, long now) {
+  /** When a call's records arrived: first, last, and the end-of-call (or null), on one clock. */
+  private record Arrivals(long first, long last, Long end) {}
+
+  private static Arrivals wallTimes(CallState state) {
+    return new Arrivals(state.getFirstSeenAt(), state.getLastSeenAt(), state.getEndSeenAt());
+  }
+
+  /**
+   * The same in record time. State written before record times were kept has none: its wall-clock
+   * times stand in (the task was caught up then, as a rule).
+   */
+  private static Arrivals recordTimes(CallState state) {
+    Long endSeen = state.getEndSeenAt();
+    return new Arrivals(
+        orElse(state.getFirstRecordTime(), state.getFirstSeenAt()),
+        orElse(state.getLastRecordTime(), state.getLastSeenAt()),
+        endSeen == null ? null : (Long) orElse(state.getEndRecordTime(), endSeen));
+  }
+
+  private static long orElse(Long value, long otherwise) {
+    return value != null ? value : otherwise;
+  }
+
+  /** The moment, on the clock of {@code arrivals}, an open call is due to close. */
+  private long dueAt(Arrivals arrivals) {
+    long due = Math.min(arrivals.last() + inactivityGap, arrivals.first() + maxDuration);
+    if (arrivals.end() != null) {
+      due = Math.min(due, arrivals.end() + endGrace);
+    }
+    return due;
+  }
+
+  /** Why a call found due at {@code clock} (on the clock of {@code arrivals}) closes. */
+  private CloseReason reason(CallState state, Arrivals arrivals, long clock) {
     if (state.getRevision() > 0) {
       return CloseReason.LATE_RECORDS;
     }
-    if (state.getEndSeenAt() != null && state.getEndSeenAt() + endGrace <= now) {
+    if (arrivals.end() != null && arrivals.end() + endGrace <= clock) {
       return CloseReason.END_OF_CALL;
     }
-    if (state.getFirstSeenAt() + maxDuration <= now) {
+    if (arrivals.first() + maxDuration <= clock) {
       return CloseReason.MAX_DURATION;
     }
     return CloseReason.INACTIVITY;
   }
 
-  private ClosedCall assemble(CallState state, CloseReason reason) {
+  private ClosedCall assemble(CallState state, CloseReason reason, long closedAt) {
     List<ToolCall> toolCalls = new ArrayList<>();
     List<CallEvent> events = new ArrayList<>();
     List<TranscriptTurn> transcript = new ArrayList<>();
+    List<SpecificRecord> stragglers = new ArrayList<>();
     String callId = state.getCallId();
+    long firstStraggler = state.getRevision() > 0 ? state.getStragglerSeq() : Long.MAX_VALUE;
     try (KeyValueIterator<Bytes, CallPart> it =
         parts.range(Keys.part(callId, 0), Keys.part(callId, Long.MAX_VALUE))) {
       while (it.hasNext()) {
-        Object part = it.next().value.getPart();
-        if (part instanceof ToolCall toolCall) {
+        CallPart part = it.next().value;
+        Object record = part.getPart();
+        if (record instanceof ToolCall toolCall) {
           toolCalls.add(toolCall);
-        } else if (part instanceof CallEvent event) {
+        } else if (record instanceof CallEvent event) {
           events.add(event);
-        } else if (part instanceof TranscriptTurn turn) {
+        } else if (record instanceof TranscriptTurn turn) {
           transcript.add(turn);
+        }
+        if (part.getSeq() >= firstStraggler && record instanceof SpecificRecord straggler) {
+          stragglers.add(straggler);
         }
       }
     }
@@ -327,16 +480,20 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
         reason,
         state.getRevision(),
         state.getFirstSeenAt(),
-        state.getClosedAt(),
+        closedAt,
         state.getTruncated(),
         toolCalls,
         events,
         transcript,
-        List.of());
+        stragglers);
   }
 
-  /** After {@code call.late-retention}: the call, its parts and its timer go. */
-  private void forget(CallState state) {
+  /**
+   * After {@code call.late-retention}: the call's parts and state go; its id, revision and close
+   * time stay in the index of delivered calls until {@code call.delivered-retention} after the
+   * close.
+   */
+  private void forget(CallState state, long now) {
     String callId = state.getCallId();
     List<Bytes> keys = new ArrayList<>();
     try (KeyValueIterator<Bytes, CallPart> it =
@@ -346,5 +503,32 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     keys.forEach(parts::delete);
     timers.delete(Keys.timer(state.getTimerAt(), callId));
     calls.delete(callId);
+    long purgeAt = state.getClosedAt() + deliveredRetention;
+    if (purgeAt > now) {
+      delivered.put(
+          callId,
+          new DeliveredCall(
+              state.getRevision(), state.getClosedAt(), state.getSimulationResultId(), purgeAt));
+      timers.put(Keys.timer(purgeAt, callId), NOTHING);
+    }
+  }
+
+  /** A timer of no call in {@link CallStores#CALLS}: a delivered call's, or a stale one. */
+  private void purge(String callId, long timerAt, Bytes timer, long now) {
+    DeliveredCall done = delivered.get(callId);
+    if (done == null || done.getTimerAt() != timerAt) {
+      timers.delete(timer);
+      return;
+    }
+    long purgeAt = done.getClosedAt() + deliveredRetention;
+    timers.delete(timer);
+    if (purgeAt <= now) {
+      delivered.delete(callId);
+    } else {
+      // call.delivered-retention grew since the entry was made
+      done.setTimerAt(purgeAt);
+      timers.put(Keys.timer(purgeAt, callId), NOTHING);
+      delivered.put(callId, done);
+    }
   }
 }

@@ -20,7 +20,8 @@ public final class Aggregation {
     return () -> new AggregateProcessor(settings, metrics);
   }
 
-  public static List<StoreBuilder<?>> stores() {
-    return CallStores.builders();
+  /** The aggregation's stores; {@code settings} size the parts' changelog records. */
+  public static List<StoreBuilder<?>> stores(BridgeConfig.Calls settings) {
+    return CallStores.builders(settings.maxRecordBytes());
   }
 }

@@ -49,8 +49,8 @@ public final class AggregationMetrics {
     open.addAndGet(calls);
   }
 
+  /** A call closed (the open count is moved by {@link #opened(long)}). */
   void closed(CloseReason reason) {
-    open.decrementAndGet();
     Counter.builder(CALLS_CLOSED)
         .description("Calls closed, by reason")
         .tag(TAG_REASON, reason.label())

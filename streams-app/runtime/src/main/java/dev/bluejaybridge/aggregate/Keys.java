@@ -11,6 +11,14 @@ import org.apache.kafka.common.utils.Bytes;
  * with the same timer keys.
  */
 public final class Keys {
+  /**
+   * The key under which the timer store keeps the number of open calls. Its first byte, 0xFF, is
+   * larger than the first byte of every timer key (a due time is never negative), so it sorts after
+   * every timer and no range of due timers reaches it.
+   */
+  static final Bytes OPEN_CALLS =
+      Bytes.wrap("\u00ffopen-calls".getBytes(StandardCharsets.ISO_8859_1));
+
   private Keys() {}
 
   /**

@@ -1,7 +1,5 @@
 package dev.bluejaybridge.app;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import com.sun.net.httpserver.HttpHandler;
 import dev.bluejaybridge.aggregate.AggregationMetrics;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
@@ -15,10 +13,12 @@ import dev.bluejaybridge.http.Secret;
 import dev.bluejaybridge.ops.AdminServer;
 import dev.bluejaybridge.pipeline.Pipeline;
 import dev.bluejaybridge.pipeline.StreamsProperties;
+import dev.bluejaybridge.pipeline.TopicLayout;
 import dev.bluejaybridge.registry.CachingSchemaRegistry;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
-import dev.bluejaybridge.webhook.WebhookReceiver;
+import dev.bluejaybridge.webhook.WebhookServer;
+import dev.bluejaybridge.webhook.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,11 +29,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -43,13 +41,14 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class BridgeApp implements AutoCloseable {
   private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private final SchemaRegistry registry;
   private final BluejayClient client;
   private final Dispatcher dispatcher;
   private final Pipeline pipeline;
   private final AdminServer admin;
-  private final Optional<KafkaProducer<String, byte[]>> webhookProducer;
+  private final Optional<Webhooks> webhooks;
   private final Duration drainTimeout;
 
   private BridgeApp(
@@ -58,9 +57,9 @@ public final class BridgeApp implements AutoCloseable {
       Dispatcher dispatcher,
       Pipeline pipeline,
       AdminServer admin,
-      Optional<KafkaProducer<String, byte[]>> webhookProducer,
+      Optional<Webhooks> webhooks,
       Duration drainTimeout) {
-    this.webhookProducer = webhookProducer;
+    this.webhooks = webhooks;
     this.registry = registry;
     this.client = client;
     this.dispatcher = dispatcher;
@@ -96,7 +95,8 @@ public final class BridgeApp implements AutoCloseable {
             config.delivery().requestTimeout(),
             clock,
             meters,
-            config.bluejay().tls().orElse(null));
+            config.bluejay().tls().orElse(null),
+            config.delivery().maxResponseBytes());
     Dispatcher dispatcher =
         new Dispatcher(
             client,
@@ -104,8 +104,10 @@ public final class BridgeApp implements AutoCloseable {
             new RateShare(config.delivery().rateLimitPerMinute(), clock),
             config.delivery().maxInFlight());
     AggregationMetrics aggregation = new AggregationMetrics(meters);
+    Pipeline pipeline = null;
+    Optional<Webhooks> webhooks = Optional.empty();
     try {
-      Pipeline pipeline =
+      pipeline =
           Pipeline.start(
               config,
               registry,
@@ -113,38 +115,62 @@ public final class BridgeApp implements AutoCloseable {
                   config, dispatcher, new DeliveryMetrics(meters, dispatcher, clock)),
               aggregation,
               meters);
-      Optional<KafkaProducer<String, byte[]>> webhookProducer = webhookProducer(config);
-      Map<String, HttpHandler> handlers = new LinkedHashMap<>();
-      webhookProducer.ifPresent(
-          producer ->
-              handlers.put(
-                  WebhookReceiver.PATH,
-                  new WebhookReceiver(
-                      signingSecret(config.webhooks(), clock).orElseThrow(),
-                      producer,
-                      config.topics().webhookEvents(),
-                      Ticker.systemTicker())));
+      webhooks = webhooks(config, meters, clock);
+      Pipeline started = pipeline;
       AdminServer admin =
           AdminServer.start(
               config.admin().port(),
-              () -> pipeline.state() == KafkaStreams.State.RUNNING,
+              () -> started.state() == KafkaStreams.State.RUNNING,
               scrape(meters),
-              () -> status(pipeline, dispatcher, aggregation, clock),
-              handlers);
+              () -> status(started, dispatcher, aggregation, clock));
       return new BridgeApp(
           registry,
           client,
           dispatcher,
           pipeline,
           admin,
-          webhookProducer,
+          webhooks,
           config.delivery().requestTimeout().plusSeconds(1));
     } catch (RuntimeException e) {
+      // nothing started may outlive a failed start (a running Kafka Streams keeps the JVM up)
+      webhooks.ifPresent(Webhooks::close);
+      if (pipeline != null) {
+        pipeline.close();
+      }
       dispatcher.close();
       client.close();
       registry.close();
       throw e;
     }
+  }
+
+  /**
+   * The webhook receiver and its dedupe step, when a signing secret is configured: its own HTTP
+   * server on {@code webhooks.port}, apart from the admin server.
+   *
+   * @throws TopicLayout.TopicLayoutException when a webhook topic does not exist
+   */
+  private static Optional<Webhooks> webhooks(
+      BridgeConfig config, MeterRegistry meters, Clock clock) {
+    if (!config.webhooks().enabled()) {
+      return Optional.empty();
+    }
+    Map<String, Object> clientProperties = StreamsProperties.clientProperties(config);
+    try (Admin admin = Admin.create(clientProperties)) {
+      TopicLayout.requireExist(
+          admin,
+          List.of(config.topics().webhookDeliveries(), config.topics().webhookEvents()),
+          ADMIN_TIMEOUT);
+    }
+    return Optional.of(
+        Webhooks.start(
+            config,
+            WebhookServer.Settings.of(config.webhooks()),
+            signingSecret(config.webhooks(), clock).orElseThrow(),
+            clientProperties,
+            StreamsProperties.from(config, meters),
+            meters,
+            clock));
   }
 
   /** The webhook signing secret, when the receiver is switched on. */
@@ -154,19 +180,6 @@ public final class BridgeApp implements AutoCloseable {
       return Optional.of(() -> secret);
     }
     return webhooks.signingSecretFile().map(file -> ApiKeySource.reloading(file, clock));
-  }
-
-  private static Optional<KafkaProducer<String, byte[]>> webhookProducer(BridgeConfig config) {
-    if (config.webhooks().signingSecret().isEmpty()
-        && config.webhooks().signingSecretFile().isEmpty()) {
-      return Optional.empty();
-    }
-    Map<String, Object> properties = StreamsProperties.clientProperties(config);
-    properties.put(ProducerConfig.ACKS_CONFIG, "all");
-    properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    properties.put(ProducerConfig.CLIENT_ID_CONFIG, config.kafka().applicationId() + "-webhooks");
-    return Optional.of(
-        new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer()));
   }
 
   private static java.util.function.Supplier<String> scrape(MeterRegistry meters) {
@@ -187,27 +200,11 @@ public final class BridgeApp implements AutoCloseable {
     outbox.put("oldest_age_seconds", dispatcher.outboxOldestAgeSeconds(clock.millis()));
     status.put("outbox", outbox);
     Map<String, Object> delivery = new LinkedHashMap<>();
-    boolean paused = dispatcher.paused();
-    long unreachableSince = dispatcher.unreachableSince();
-    boolean unreachable = unreachableSince != 0;
+    Dispatcher.State state = dispatcher.state();
+    delivery.put("state", state.name());
     delivery.put(
-        "state",
-        paused
-            ? "paused"
-            : dispatcher.draining() ? "draining" : unreachable ? "unreachable" : "running");
-    delivery.put(
-        "paused_since",
-        paused
-            ? Instant.ofEpochMilli(dispatcher.pausedSince()).toString()
-            : unreachable ? Instant.ofEpochMilli(unreachableSince).toString() : null);
-    delivery.put(
-        "reason",
-        paused
-            ? "Bluejay refused the API key; waiting for a new key"
-            : unreachable
-                ? "Bluejay cannot be reached; probing until it answers: "
-                    + dispatcher.unreachableReason()
-                : null);
+        "paused_since", state.since() == 0 ? null : Instant.ofEpochMilli(state.since()).toString());
+    delivery.put("reason", state.reason());
     delivery.put("in_flight", dispatcher.inFlight());
     delivery.put("rate_share_per_minute", dispatcher.rate().perMinute());
     status.put("delivery", delivery);
@@ -217,6 +214,11 @@ public final class BridgeApp implements AutoCloseable {
   /** The port the admin server listens on (the configured one, or the one picked for 0). */
   public int adminPort() {
     return admin.port();
+  }
+
+  /** The port the webhook receiver listens on; empty when webhooks are off. */
+  public OptionalInt webhookPort() {
+    return webhooks.map(w -> OptionalInt.of(w.port())).orElse(OptionalInt.empty());
   }
 
   public KafkaStreams.State state() {
@@ -256,10 +258,18 @@ public final class BridgeApp implements AutoCloseable {
 
   private void closeAll() {
     try {
+      // no webhook is taken that could not be stored
+      webhooks.ifPresent(Webhooks::close);
+    } finally {
+      closeRest();
+    }
+  }
+
+  private void closeRest() {
+    try {
       pipeline.close();
     } finally {
       admin.close();
-      webhookProducer.ifPresent(KafkaProducer::close);
       dispatcher.close();
       client.close();
       registry.close();

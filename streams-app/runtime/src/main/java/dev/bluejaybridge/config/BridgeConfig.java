@@ -20,6 +20,7 @@ public record BridgeConfig(
     Registry registry,
     Topics topics,
     Calls calls,
+    Input input,
     Bluejay bluejay,
     Delivery delivery,
     Admin admin,
@@ -58,7 +59,8 @@ public record BridgeConfig(
       String inputDlq,
       String deliveryDlq,
       Optional<String> deliveryReceipts,
-      String webhookEvents) {}
+      String webhookEvents,
+      String webhookDeliveries) {}
 
   /**
    * When a call closes, and how much of it is kept. {@code maxRecordBytes} bounds one input
@@ -69,6 +71,7 @@ public record BridgeConfig(
       Duration endGrace,
       Duration maxDuration,
       Duration lateRetention,
+      Duration deliveredRetention,
       int maxRecords,
       int maxRecordBytes) {
 
@@ -83,8 +86,21 @@ public record BridgeConfig(
           ConfigKeys.CALL_END_GRACE.defaultValue(),
           ConfigKeys.CALL_MAX_DURATION.defaultValue(),
           ConfigKeys.CALL_LATE_RETENTION.defaultValue(),
+          ConfigKeys.CALL_DELIVERED_RETENTION.defaultValue(),
           ConfigKeys.CALL_MAX_RECORDS.defaultValue(),
           DEFAULT_MAX_RECORD_BYTES);
+    }
+  }
+
+  /**
+   * How far a record's {@code occurred_at} may lie ahead of the wall clock, and behind the newest
+   * {@code occurred_at} its task has seen; outside, the record is poison ({@code bad-timestamp}).
+   */
+  public record Input(Duration maxAhead, Duration maxBehind) {
+    /** The defaults of the {@code input.*} keys ({@link ConfigKeys}). */
+    public static Input defaults() {
+      return new Input(
+          ConfigKeys.INPUT_MAX_AHEAD.defaultValue(), ConfigKeys.INPUT_MAX_BEHIND.defaultValue());
     }
   }
 
@@ -127,13 +143,34 @@ public record BridgeConfig(
       int maxInFlight,
       int maxAttempts,
       Duration requestTimeout,
-      Duration maxRetryAfter) {}
+      Duration maxRetryAfter,
+      int maxResponseBytes) {}
 
   /** The admin HTTP server (health, metrics, status). */
   public record Admin(int port) {}
 
-  /** The Bluejay webhook receiver; off unless a signing secret is configured. */
-  public record Webhooks(Optional<Secret> signingSecret, Optional<Path> signingSecretFile) {}
+  /**
+   * The Bluejay webhook receiver; off unless a signing secret is configured. It has its own HTTP
+   * server, apart from the admin server.
+   *
+   * @param bindAddress the address it listens on (a host name or an IP literal)
+   * @param port its port (0: any free one)
+   * @param maxBodyBytes the largest body taken; longer ones are answered 413 unread
+   * @param dedupeRetention how long a delivery id is remembered (by all instances, across restarts)
+   */
+  public record Webhooks(
+      Optional<Secret> signingSecret,
+      Optional<Path> signingSecretFile,
+      String bindAddress,
+      int port,
+      long maxBodyBytes,
+      Duration dedupeRetention) {
+
+    /** True when a signing secret (or its file) is configured: the receiver is on. */
+    public boolean enabled() {
+      return signingSecret.isPresent() || signingSecretFile.isPresent();
+    }
+  }
 
   /**
    * The off-heap memory of every RocksDB store of this instance (all stream threads, all tasks),

@@ -103,7 +103,16 @@ public final class ConfigKeys {
           "topics.webhook-events",
           topic(),
           "bluejay.webhook-events",
-          "Where verified Bluejay webhook deliveries go.");
+          "Where verified Bluejay webhook deliveries go, each delivery once (deduplicated on"
+              + " `X-Bluejay-Delivery`).");
+  public static final ConfigKey<String> TOPICS_WEBHOOK_DELIVERIES =
+      define(
+          "topics.webhook-deliveries",
+          topic(),
+          "bluejay.webhook-deliveries",
+          "Verified webhook deliveries as received, keyed by `X-Bluejay-Delivery`, before"
+              + " deduplication (only with a webhook signing secret); its `max.message.bytes` must"
+              + " exceed `webhooks.max-body-bytes` by 64 KiB, as `topics.webhook-events`' must.");
 
   // ---- calls
   public static final ConfigKey<Duration> CALL_INACTIVITY_GAP =
@@ -111,7 +120,8 @@ public final class ConfigKeys {
           "call.inactivity-gap",
           positiveDuration(),
           "30s",
-          "Wall-clock silence that closes a call.");
+          "Silence that closes a call: on the wall clock, and in record time too while a"
+              + " backlog is read (docs/bluejay-requests.md).");
   public static final ConfigKey<Duration> CALL_END_GRACE =
       define(
           "call.end-grace",
@@ -125,7 +135,17 @@ public final class ConfigKeys {
           "call.late-retention",
           duration(),
           "1h",
-          "How long a closed call is remembered, so that its late records are recognised.");
+          "How long a closed call is remembered whole: a late record reopens it, and the whole"
+              + " call is closed and handed to delivery again.");
+  public static final ConfigKey<Duration> CALL_DELIVERED_RETENTION =
+      define(
+          "call.delivered-retention",
+          duration(),
+          "7d",
+          "How long after its close a call's id is remembered, once its records are forgotten"
+              + " (after `call.late-retention`): a record of it goes to the delivery DLQ as `late`,"
+              + " with its content, instead of starting a new call that would replace the"
+              + " delivered one with a fragment. At least `call.late-retention`.");
   public static final ConfigKey<Integer> CALL_MAX_RECORDS =
       define(
           "call.max-records",
@@ -140,6 +160,25 @@ public final class ConfigKeys {
           "Largest input value accepted (the broker's default record size); a larger one goes to"
               + " the input DLQ unread (`record-too-large`). The input DLQ topic's"
               + " `max.message.bytes` must take the input topics' largest records plus headers.");
+
+  // ---- input
+  public static final ConfigKey<Duration> INPUT_MAX_AHEAD =
+      define(
+          "input.max-ahead",
+          positiveDuration(),
+          "1h",
+          "How far an `occurred_at` may lie ahead of this instance's clock; a record further"
+              + " ahead goes to the input DLQ (`bad-timestamp`). Nothing the bridge writes carries"
+              + " `occurred_at` as its Kafka timestamp.");
+  public static final ConfigKey<Duration> INPUT_MAX_BEHIND =
+      define(
+          "input.max-behind",
+          positiveDuration(),
+          "7d",
+          "How far an `occurred_at` may lie behind the wall clock (or the newest `occurred_at`"
+              + " its partitions have shown, if later); an older record goes to the input DLQ"
+              + " (`bad-timestamp`). Keep it within `call.delivered-retention`: an older straggler"
+              + " could no longer be matched to its delivered call.");
 
   // ---- Bluejay
   public static final ConfigKey<URI> BLUEJAY_BASE_URL =
@@ -199,7 +238,17 @@ public final class ConfigKeys {
           "delivery.request-timeout",
           positiveDuration(),
           "10s",
-          "How long one request to Bluejay may take.");
+          "How long one request to Bluejay may take, from connecting to the answer's last"
+              + " byte: an answer that trickles in is cut off then.");
+
+  public static final ConfigKey<Integer> DELIVERY_MAX_RESPONSE_BYTES =
+      define(
+          "delivery.max-response-bytes",
+          size(64 * 1024).map(bytes -> (int) Math.min(bytes, Integer.MAX_VALUE)),
+          "8MiB",
+          "The longest answer body read from Bluejay (e.g. a simulation result); a longer one is"
+              + " not read: the request fails, naming this limit, and is retried (a POST looked up"
+              + " first). An error answer's body is cut to 256KiB instead.");
 
   public static final ConfigKey<Duration> DELIVERY_MAX_RETRY_AFTER =
       define(
@@ -207,7 +256,8 @@ public final class ConfigKeys {
           duration(),
           "10m",
           "The longest wait a Bluejay Retry-After (seconds or HTTP-date) can impose on a call;"
-              + " longer, absurd or overflowing values wait this long.");
+              + " longer, absurd or overflowing values (any number of digits, a date however far)"
+              + " wait this long; a negative or unreadable one is ignored.");
 
   // ---- the admin HTTP server, webhooks
   public static final ConfigKey<Integer> ADMIN_PORT =
@@ -223,14 +273,48 @@ public final class ConfigKeys {
           secret(),
           null,
           "Bluejay's webhook signing secret; with it (or `webhooks.signing-secret-file`) the"
-              + " admin server takes `POST /webhooks/bluejay` and writes verified deliveries to"
-              + " `topics.webhook-events`.");
+              + " webhook receiver listens on `webhooks.port`, takes `POST /webhooks/bluejay` and"
+              + " writes each verified delivery once to `topics.webhook-events`.");
   public static final ConfigKey<Path> WEBHOOKS_SIGNING_SECRET_FILE =
       optional(
           "webhooks.signing-secret-file",
           path(),
           null,
           "A file holding the signing secret, instead of `webhooks.signing-secret`.");
+
+  /** Bounds of {@code webhooks.max-body-bytes}: below a small event, above what Kafka takes. */
+  static final long MIN_WEBHOOK_BODY = 1024;
+
+  static final long MAX_WEBHOOK_BODY = 64L << 20;
+
+  public static final ConfigKey<Integer> WEBHOOKS_PORT =
+      define(
+          "webhooks.port",
+          integer(0, 65_535),
+          "8081",
+          "Port of the webhook receiver's own HTTP server (`POST /webhooks/bluejay`), apart from"
+              + " `admin.port` (0: any free port). Used only with a signing secret.");
+  public static final ConfigKey<String> WEBHOOKS_BIND_ADDRESS =
+      define(
+          "webhooks.bind-address",
+          bindAddress(),
+          "0.0.0.0",
+          "The address the webhook receiver listens on: `0.0.0.0` all IPv4 interfaces, `::` all"
+              + " interfaces, `127.0.0.1` only this host.");
+  public static final ConfigKey<Long> WEBHOOKS_MAX_BODY_BYTES =
+      define(
+          "webhooks.max-body-bytes",
+          size(MIN_WEBHOOK_BODY).map(ConfigKeys::atMostMaxWebhookBody),
+          "1MiB",
+          "The largest webhook body taken (at most 64MiB); a longer one is answered 413 without"
+              + " reading it.");
+  public static final ConfigKey<Duration> WEBHOOKS_DEDUPE_RETENTION =
+      define(
+          "webhooks.dedupe-retention",
+          positiveDuration(),
+          "24h",
+          "How long a delivery id (`X-Bluejay-Delivery`) is remembered, by every instance and"
+              + " across restarts: a retry of the same delivery within it makes no second event.");
 
   // ---- RocksDB
   /** Below this RocksDB would hardly cache anything; mostly a forgotten unit. */
@@ -291,6 +375,26 @@ public final class ConfigKeys {
       }
     }
     return Collections.unmodifiableMap(result);
+  }
+
+  private static long atMostMaxWebhookBody(long bytes) {
+    if (bytes > MAX_WEBHOOK_BODY) {
+      throw new IllegalArgumentException(
+          Sizes.format(bytes) + " is above the maximum " + Sizes.format(MAX_WEBHOOK_BODY));
+    }
+    return bytes;
+  }
+
+  /** A host name or an IP address literal to listen on; never resolved here. */
+  private static ConfigType<String> bindAddress() {
+    return string("address")
+        .map(
+            text -> {
+              if (!text.matches("[0-9A-Za-z.:%_-]+")) {
+                throw new IllegalArgumentException("'" + text + "' is not a host name or address");
+              }
+              return text;
+            });
   }
 
   private static <T> ConfigKey<T> define(

@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -165,15 +166,11 @@ public final class ConfigLoader {
             get(ConfigKeys.TOPICS_INPUT_DLQ),
             get(ConfigKeys.TOPICS_DELIVERY_DLQ),
             find(ConfigKeys.TOPICS_DELIVERY_RECEIPTS),
-            get(ConfigKeys.TOPICS_WEBHOOK_EVENTS));
-    BridgeConfig.Calls calls =
-        new BridgeConfig.Calls(
-            get(ConfigKeys.CALL_INACTIVITY_GAP),
-            get(ConfigKeys.CALL_END_GRACE),
-            get(ConfigKeys.CALL_MAX_DURATION),
-            get(ConfigKeys.CALL_LATE_RETENTION),
-            get(ConfigKeys.CALL_MAX_RECORDS),
-            get(ConfigKeys.CALL_MAX_RECORD_BYTES));
+            get(ConfigKeys.TOPICS_WEBHOOK_EVENTS),
+            get(ConfigKeys.TOPICS_WEBHOOK_DELIVERIES));
+    BridgeConfig.Calls calls = calls();
+    BridgeConfig.Input input =
+        new BridgeConfig.Input(get(ConfigKeys.INPUT_MAX_AHEAD), get(ConfigKeys.INPUT_MAX_BEHIND));
     BridgeConfig.Bluejay bluejay = bluejay();
     BridgeConfig.Delivery delivery =
         new BridgeConfig.Delivery(
@@ -181,7 +178,8 @@ public final class ConfigLoader {
             get(ConfigKeys.DELIVERY_MAX_IN_FLIGHT),
             get(ConfigKeys.DELIVERY_MAX_ATTEMPTS),
             get(ConfigKeys.DELIVERY_REQUEST_TIMEOUT),
-            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER));
+            get(ConfigKeys.DELIVERY_MAX_RETRY_AFTER),
+            get(ConfigKeys.DELIVERY_MAX_RESPONSE_BYTES));
     BridgeConfig.Admin admin = new BridgeConfig.Admin(get(ConfigKeys.ADMIN_PORT));
     Optional<Secret> signingSecret = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET);
     Optional<Path> signingSecretFile = find(ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE);
@@ -190,11 +188,52 @@ public final class ConfigLoader {
         signingSecret,
         ConfigKeys.WEBHOOKS_SIGNING_SECRET_FILE,
         signingSecretFile);
-    BridgeConfig.Webhooks webhooks = new BridgeConfig.Webhooks(signingSecret, signingSecretFile);
+    BridgeConfig.Webhooks webhooks =
+        new BridgeConfig.Webhooks(
+            signingSecret,
+            signingSecretFile,
+            get(ConfigKeys.WEBHOOKS_BIND_ADDRESS),
+            get(ConfigKeys.WEBHOOKS_PORT),
+            get(ConfigKeys.WEBHOOKS_MAX_BODY_BYTES),
+            get(ConfigKeys.WEBHOOKS_DEDUPE_RETENTION));
+    if (webhooks.enabled() && webhooks.port() != 0 && webhooks.port() == admin.port()) {
+      problems.add(
+          ConfigKeys.WEBHOOKS_PORT.name()
+              + origin(ConfigKeys.WEBHOOKS_PORT.name())
+              + ": "
+              + webhooks.port()
+              + " is admin.port too; the webhook receiver has a port of its own");
+    }
     BridgeConfig.RocksDb rocksDb = rocksDb();
     BridgeConfig.Log log = new BridgeConfig.Log(get(ConfigKeys.LOG_FORMAT));
     return new BridgeConfig(
-        kafka, registry, topics, calls, bluejay, delivery, admin, webhooks, rocksDb, log);
+        kafka, registry, topics, calls, input, bluejay, delivery, admin, webhooks, rocksDb, log);
+  }
+
+  private BridgeConfig.Calls calls() {
+    int problemsBefore = problems.size();
+    Duration lateRetention = get(ConfigKeys.CALL_LATE_RETENTION);
+    Duration deliveredRetention = get(ConfigKeys.CALL_DELIVERED_RETENTION);
+    // Compared only when both are valid, so that one bad value is not reported twice.
+    if (problems.size() == problemsBefore && deliveredRetention.compareTo(lateRetention) < 0) {
+      problems.add(
+          ConfigKeys.CALL_DELIVERED_RETENTION.name()
+              + ": "
+              + Durations.format(deliveredRetention)
+              + " must be at least "
+              + ConfigKeys.CALL_LATE_RETENTION.name()
+              + " ("
+              + Durations.format(lateRetention)
+              + "): a call's id is remembered at least as long as the call");
+    }
+    return new BridgeConfig.Calls(
+        get(ConfigKeys.CALL_INACTIVITY_GAP),
+        get(ConfigKeys.CALL_END_GRACE),
+        get(ConfigKeys.CALL_MAX_DURATION),
+        lateRetention,
+        deliveredRetention,
+        get(ConfigKeys.CALL_MAX_RECORDS),
+        get(ConfigKeys.CALL_MAX_RECORD_BYTES));
   }
 
   private BridgeConfig.RocksDb rocksDb() {

@@ -24,13 +24,20 @@ public final class Backoff {
     this.maxRetryAfter = maxRetryAfter;
   }
 
+  /**
+   * The server's {@code Retry-After} in millis, at most {@code delivery.max-retry-after}; 0 when
+   * there is none (a negative one is none).
+   */
+  public long retryAfterMillis(Optional<Duration> retryAfter) {
+    Duration asked = retryAfter.filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+    return (asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked).toMillis();
+  }
+
   /** The wait after {@code attempts} failed attempts (≥ 1). */
   public long delayMillis(int attempts, Optional<Duration> retryAfter) {
     int exponent = Math.min(Math.max(attempts - 1, 0), 30);
     long ceiling = Math.min(CAP.toMillis(), BASE.toMillis() << exponent);
     long jittered = (long) (random.getAsDouble() * ceiling);
-    Duration asked = retryAfter.filter(d -> !d.isNegative()).orElse(Duration.ZERO);
-    return Math.max(
-        jittered, (asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked).toMillis());
+    return Math.max(jittered, retryAfterMillis(retryAfter));
   }
 }

@@ -3,6 +3,7 @@ package dev.bluejaybridge.delivery;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERIES;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERIES_IN_FLIGHT;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_DURATION;
+import static dev.bluejaybridge.ops.MeterNames.DELIVERY_HELD;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_PAUSED;
 import static dev.bluejaybridge.ops.MeterNames.DELIVERY_UNREACHABLE;
 import static dev.bluejaybridge.ops.MeterNames.DLQ_RECORDS;
@@ -58,17 +59,25 @@ public final class DeliveryMetrics {
         .description("This instance's share of the cluster-wide Bluejay request quota")
         .register(registry);
     Gauge.builder(DELIVERY_PAUSED, dispatcher, d -> d.paused() ? 1 : 0)
-        .description("1 while delivery is paused because Bluejay refused the API key")
+        .description("1 while delivery is paused because Bluejay refused the API key (probing)")
         .register(registry);
     Gauge.builder(DELIVERY_UNREACHABLE, dispatcher, d -> d.unreachable() ? 1 : 0)
         .description("1 while delivery is held because Bluejay cannot be reached (probing)")
+        .register(registry);
+    Gauge.builder(DELIVERY_HELD, dispatcher, d -> d.outage().kind() == Outage.Kind.UNWELL ? 1 : 0)
+        .description(
+            "1 while delivery is held because Bluejay keeps failing (5xx, 429, timeouts) and no"
+                + " call gets an answer (probing)")
         .register(registry);
     Gauge.builder(DELIVERIES_IN_FLIGHT, dispatcher, Dispatcher::inFlight)
         .description("Requests to Bluejay in flight on this instance")
         .register(registry);
   }
 
-  /** One attempt ended: {@code outcome} is delivered, retry, rejected, auth-refused or error. */
+  /**
+   * One attempt ended: {@code outcome} is delivered, already-delivered, verified-absent,
+   * outcome-unknown, key-accepted, retry, rejected, auth-refused, unreachable or error.
+   */
   void attempt(String endpoint, String outcome, long latencyMs) {
     Counter.builder(DELIVERIES)
         .description("Attempts to deliver calls to Bluejay, by outcome")

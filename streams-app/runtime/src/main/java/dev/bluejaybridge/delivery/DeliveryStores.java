@@ -1,9 +1,7 @@
 package dev.bluejaybridge.delivery;
 
+import dev.bluejaybridge.aggregate.StateSerdes;
 import dev.bluejaybridge.state.OutboxEntry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
@@ -42,27 +40,12 @@ public final class DeliveryStores {
     return List.of(outbox, due);
   }
 
-  static Serde<OutboxEntry> entrySerde() {
-    return Serdes.serdeFrom(
-        (topic, entry) -> {
-          if (entry == null) {
-            return null;
-          }
-          try {
-            return Dispatcher.bytes(entry.toByteBuffer());
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        },
-        (topic, bytes) -> {
-          if (bytes == null) {
-            return null;
-          }
-          try {
-            return OutboxEntry.fromByteBuffer(ByteBuffer.wrap(bytes));
-          } catch (IOException e) {
-            throw new UncheckedIOException("unreadable outbox entry", e);
-          }
-        });
+  /**
+   * Single-object encoding, read back whichever released {@code OutboxEntry} schema wrote it
+   * ({@link StateSerdes}).
+   */
+  public static Serde<OutboxEntry> entrySerde() {
+    return StateSerdes.of(
+        OutboxEntry.getClassSchema(), OutboxEntry::toByteBuffer, OutboxEntry::createDecoder);
   }
 }

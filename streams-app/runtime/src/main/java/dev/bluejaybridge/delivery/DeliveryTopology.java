@@ -6,6 +6,8 @@ import dev.bluejaybridge.pipeline.DeliveryStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /** The delivery stage for the topology: the outbox processor, its stores and its two sinks. */
@@ -17,6 +19,15 @@ public final class DeliveryTopology {
 
   public static DeliveryStage stage(
       BridgeConfig config, Dispatcher dispatcher, DeliveryMetrics metrics) {
+    return stage(config, dispatcher, metrics, c -> CommitWatch.threadMetric(c.metrics()));
+  }
+
+  /** As above, with how a task learns that its stream thread committed (tests fake it). */
+  static DeliveryStage stage(
+      BridgeConfig config,
+      Dispatcher dispatcher,
+      DeliveryMetrics metrics,
+      Function<ProcessorContext<?, ?>, CommitWatch> commitWatches) {
     DeliverySettings settings = DeliverySettings.from(config);
     Map<String, String> sinks = new LinkedHashMap<>();
     sinks.put(DLQ_SINK, config.topics().deliveryDlq());
@@ -29,7 +40,8 @@ public final class DeliveryTopology {
                 new Backoff(
                     () -> ThreadLocalRandom.current().nextDouble(),
                     config.delivery().maxRetryAfter()),
-                metrics);
+                metrics,
+                commitWatches);
     return new DeliveryStage(
         outbox, DeliveryStores.builders(), sinks, dispatcher.rate()::setTotalPartitions);
   }

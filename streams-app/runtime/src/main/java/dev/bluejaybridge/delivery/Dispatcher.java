@@ -3,13 +3,15 @@ package dev.bluejaybridge.delivery;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.bluejay.BluejayException;
+import dev.bluejaybridge.bluejay.RejectedException;
 import dev.bluejaybridge.bluejay.SimulationResultView;
 import dev.bluejaybridge.state.Endpoint;
 import dev.bluejaybridge.state.OutboxEntry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,18 +30,37 @@ import org.slf4j.LoggerFactory;
 /**
  * The delivery machinery of one instance, shared by the outbox processors of all its tasks: the
  * HTTP executor (never the stream thread), the in-flight bound ({@code delivery.max-in-flight}),
- * the rate share, the paused state after Bluejay refuses the API key, and the hold while Bluejay
- * cannot be reached.
+ * the rate share, the {@link Outage} hold while Bluejay cannot be reached or keeps failing, and the
+ * pause after Bluejay refuses the API key.
  *
- * <p>While Bluejay cannot be reached (connection refused, unknown host, connect timeout: the
- * request surely never arrived), delivery is held for every call instead of spending each call's
- * attempts on an outage: one probe request goes out per probe interval ({@link
- * DeliveryPolicy#probeInterval}: 1 s, doubling to 30 s), and the first answer of any kind ends the
- * hold. A held call is never dead-lettered for the outage, however long it lasts; {@code /status}
- * and {@code bridge_delivery_unreachable} say so.
+ * <p>Held ({@link Outage}) or paused, delivery sends one attempt per probe interval ({@link
+ * DeliveryPolicy#probeInterval}: 1 s, doubling to 30 s) as the probe, and nothing else. A hold ends
+ * at the first answer that is not an outage's; a pause ends when a probe's answer is not a 401 or
+ * 403 (the key was fine again, e.g. restored at Bluejay) or when the key changes ({@code
+ * bluejay.api-key-file} rotated), whichever comes first. A held or paused call is never
+ * dead-lettered for it, however long it lasts; {@code /status} and the gauges say so.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(Dispatcher.class);
+
+  /**
+   * The simulation result id a production call's key check asks for: Bluejay's ids start at 1, so
+   * the answer is a 404 (or an empty result) when the key is accepted, 401/403 when it is not.
+   */
+  static final String KEY_PROBE_ID = "0";
+
+  /** What one attempt does. */
+  public enum Mode {
+    /** PUT or POST the call. */
+    SEND,
+    /** Ask Bluejay whether a simulated call's earlier POST arrived, instead of posting. */
+    VERIFY,
+    /** After a 403: a cheap authenticated GET tells whether the key itself is refused. */
+    KEY_CHECK
+  }
+
+  /** What {@code /status} says of delivery: {@code name}, since when (0: n/a) and why (or null). */
+  public record State(String name, long since, String reason) {}
 
   private final BluejayClient client;
   private final ApiKeySource keys;
@@ -46,17 +68,22 @@ public final class Dispatcher implements AutoCloseable {
   private final Semaphore slots;
   private final int maxInFlight;
   private final ExecutorService executor;
-  private volatile Long pausedAtKeyVersion;
-  // the key version an answer refused (set on the HTTP thread, before its slot is released)
+  private final Outage outage = new Outage();
+
+  // The key version an answer refused (set on the HTTP thread, before its slot is released); from
+  // then on no request goes out with that key until the pause is applied, then only probes.
   private volatile Long refusedKeyVersion;
-  private volatile long pausedSince;
+  // Bumped with every refusal of the key: a POST staged before it is not sent after it.
+  private final AtomicLong refusals = new AtomicLong();
   private volatile boolean draining;
 
-  // The hold while Bluejay cannot be reached; guarded by this.
-  private long unreachableSince;
-  private long nextProbeAt;
-  private int probes;
-  private String unreachableWhy;
+  // The pause for a refused key; guarded by this.
+  private Long pausedAtKeyVersion;
+  private long pausedSince;
+  private String pausedWhy;
+  private int authProbes;
+  private long authNextProbeAt;
+
   private final Set<OutboxProcessor> processors = ConcurrentHashMap.newKeySet();
 
   public Dispatcher(BluejayClient client, ApiKeySource keys, RateShare rate, int maxInFlight) {
@@ -72,19 +99,34 @@ public final class Dispatcher implements AutoCloseable {
     return rate;
   }
 
-  /** True once an answer refused the key now in use, even before its outcome was applied. */
-  private boolean keyRefused() {
-    Long refused = refusedKeyVersion;
-    return refused != null && refused == keys.version();
+  /** The outage hold of this instance. */
+  public Outage outage() {
+    return outage;
   }
 
-  /** True while delivery is paused for a refused key; resumes by itself once the key changes. */
-  public boolean paused() {
-    Long version = pausedAtKeyVersion;
-    if (version == null) {
+  /**
+   * True once an answer refused the key now in use and that refusal was not applied yet: no request
+   * may go out with it meanwhile.
+   */
+  boolean keyRefused() {
+    Long refused = refusedKeyVersion;
+    return refused != null && refused == keys.version() && !paused();
+  }
+
+  /** Bumped with every refusal of the key seen by an HTTP thread. */
+  long refusals() {
+    return refusals.get();
+  }
+
+  /**
+   * True while delivery is paused for a refused key; resumes by itself once the key changes or a
+   * probe is not refused.
+   */
+  public synchronized boolean paused() {
+    if (pausedAtKeyVersion == null) {
       return false;
     }
-    if (keys.version() != version) {
+    if (keys.version() != pausedAtKeyVersion) {
       pausedAtKeyVersion = null;
       LOGGER.info("Bluejay API key changed: delivery resumes");
       return false;
@@ -95,6 +137,11 @@ public final class Dispatcher implements AutoCloseable {
   /** True once {@link #drain} began: no new attempts start. */
   public boolean draining() {
     return draining;
+  }
+
+  /** True while delivery is held for an outage ({@link Outage}). */
+  public boolean held() {
+    return outage.held();
   }
 
   /** Entries in the outboxes of this instance's tasks. */
@@ -145,84 +192,126 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /** Wall-clock millis since when delivery is paused, or 0 while it runs. */
-  public long pausedSince() {
-    return pausedAtKeyVersion == null ? 0 : pausedSince;
+  public synchronized long pausedSince() {
+    return paused() ? pausedSince : 0;
   }
 
-  void pause(long now, String why) {
-    if (pausedAtKeyVersion == null) {
-      pausedSince = now;
-      pausedAtKeyVersion = keys.version();
-      LOGGER.error(
-          "Bluejay refused the API key: delivery paused for every call until the key changes ({})",
-          why);
+  /**
+   * Bluejay refused the key (401, or 401/403 to a key check): pause every call, or, while paused, a
+   * probe was refused again and the next one waits longer (the refusal of a request that started
+   * before the pause is not a probe's). The key refused is the one the refused request carried:
+   * when the key has changed since, nothing pauses.
+   *
+   * @param startedAt when the refused request started
+   */
+  synchronized void pause(long now, String why, long startedAt) {
+    Long refused = refusedKeyVersion;
+    long version = refused != null ? refused : keys.version();
+    if (paused()) {
+      if (startedAt < pausedSince) {
+        return;
+      }
+      authNextProbeAt =
+          Math.max(authNextProbeAt, now + DeliveryPolicy.probeInterval(authProbes).toMillis());
+      authProbes++;
+      return;
+    }
+    if (version != keys.version()) {
+      LOGGER.info("Bluejay refused a key that was replaced meanwhile: delivery goes on");
+      return;
+    }
+    pausedSince = now;
+    pausedAtKeyVersion = version;
+    pausedWhy = why;
+    authProbes = 0;
+    authNextProbeAt = now + DeliveryPolicy.probeInterval(authProbes).toMillis();
+    authProbes++;
+    LOGGER.error(
+        "Bluejay refused the API key: delivery paused for every call, probing until the key is"
+            + " accepted or changes ({})",
+        why);
+  }
+
+  /** An answer showed the key is accepted: a pause, if any, ends. */
+  private synchronized void keyAccepted(long now) {
+    refusedKeyVersion = null;
+    if (pausedAtKeyVersion != null) {
+      LOGGER.info(
+          "Bluejay accepts the API key again after {} s: delivery resumes",
+          Math.max(0, now - pausedSince) / 1000);
+      pausedAtKeyVersion = null;
+      pausedWhy = null;
+      authProbes = 0;
     }
   }
 
   /** True while delivery is held because Bluejay cannot be reached. */
-  public synchronized boolean unreachable() {
-    return unreachableSince != 0;
+  public boolean unreachable() {
+    return outage.kind() == Outage.Kind.UNREACHABLE;
   }
 
   /** Wall-clock millis since when Bluejay cannot be reached, or 0 while it can. */
-  public synchronized long unreachableSince() {
-    return unreachableSince;
+  public long unreachableSince() {
+    return unreachable() ? outage.since() : 0;
   }
 
   /** Why Bluejay cannot be reached (the last connection error), or null while it can. */
-  public synchronized String unreachableReason() {
-    return unreachableWhy;
+  public String unreachableReason() {
+    return unreachable() ? outage.reason() : null;
   }
 
   /**
-   * A request never reached Bluejay: hold delivery (or keep holding it) and schedule the next
-   * probe.
+   * What {@code /status} says: {@code paused} (key refused), else {@code draining}, else {@code
+   * unreachable} or {@code held} (an {@link Outage}), else {@code running}.
    */
-  synchronized void connectionFailed(long now, String why) {
-    if (unreachableSince == 0) {
-      unreachableSince = now;
-      probes = 0;
-      LOGGER.error(
-          "Bluejay cannot be reached: delivery held for every call, probing until it answers ({})",
-          why);
+  public synchronized State state() {
+    if (paused()) {
+      return new State(
+          "paused",
+          pausedSince,
+          "Bluejay refused the API key; probing until it is accepted or the key changes: "
+              + pausedWhy);
     }
-    unreachableWhy = why;
-    long interval = probeInterval();
-    probes++;
-    nextProbeAt = Math.max(nextProbeAt, now + interval);
-  }
-
-  /** Bluejay answered (any status): the hold, if any, ends. */
-  synchronized void answered(long now) {
-    if (unreachableSince != 0) {
-      LOGGER.info(
-          "Bluejay answers again after {} s: delivery resumes",
-          Math.max(0, now - unreachableSince) / 1000);
-      unreachableSince = 0;
-      unreachableWhy = null;
-      nextProbeAt = 0;
-      probes = 0;
+    if (draining) {
+      return new State("draining", 0, null);
     }
+    Outage.Kind kind = outage.kind();
+    if (kind != Outage.Kind.NONE) {
+      return new State(
+          kind == Outage.Kind.UNREACHABLE ? "unreachable" : "held",
+          outage.since(),
+          Outage.describe(kind) + ": " + outage.reason());
+    }
+    return new State("running", 0, null);
   }
 
   /**
-   * While Bluejay cannot be reached, true once per probe interval (that attempt is the probe);
-   * otherwise always true.
+   * Learns from an applied outcome what it says of Bluejay as a whole ({@link Outage#observe}); an
+   * answer that is not a 401 or 403 also ends a pause for the key.
    */
-  private synchronized boolean mayStart(long now) {
-    if (unreachableSince == 0) {
-      return true;
+  void observe(long now, Outcome outcome, Outage.Route route, long retryAfterMillis) {
+    outage.observe(now, outcome, route, retryAfterMillis);
+    if (Outage.answer(outcome)
+        || (outcome instanceof Outcome.Failed failed
+            && failed.error() instanceof RejectedException)) {
+      keyAccepted(now);
     }
-    if (now < nextProbeAt) {
-      return false;
-    }
-    // Until this probe's outcome arrives, the next one waits a full interval.
-    nextProbeAt = now + probeInterval();
-    return true;
   }
 
-  private long probeInterval() {
-    return DeliveryPolicy.probeInterval(probes).toMillis();
+  /** False while a {@code Retry-After} keeps {@code route} waiting. */
+  boolean routeOpen(Outage.Route route, long now) {
+    return outage.routeOpen(route, now);
+  }
+
+  /** True unless paused and the next probe is not due yet. */
+  private synchronized boolean authMayStart(long now) {
+    return !paused() || now >= authNextProbeAt;
+  }
+
+  private synchronized void authStarted(long now) {
+    if (paused()) {
+      authNextProbeAt = now + DeliveryPolicy.probeInterval(authProbes).toMillis();
+    }
   }
 
   public int inFlight() {
@@ -230,24 +319,22 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Takes an in-flight slot and a request's worth of the rate share, or nothing; while Bluejay
-   * cannot be reached, only a probe's worth per interval.
+   * Takes an in-flight slot and a request's worth of the rate share, or nothing; while held or
+   * paused, only a probe's worth per interval.
    */
   boolean tryAcquire(long now) {
-    if (keyRefused()) {
+    if (keyRefused() || !authMayStart(now) || !outage.mayStart(now)) {
       return false;
     }
     if (!slots.tryAcquire()) {
-      return false;
-    }
-    if (!mayStart(now)) {
-      slots.release();
       return false;
     }
     if (!rate.tryAcquire()) {
       slots.release();
       return false;
     }
+    outage.started(now);
+    authStarted(now);
     return true;
   }
 
@@ -256,12 +343,37 @@ public final class Dispatcher implements AutoCloseable {
     slots.release();
   }
 
+  /** The route an attempt of {@code entry} in {@code mode} goes to. */
+  public static Outage.Route route(OutboxEntry entry, Mode mode) {
+    if (mode != Mode.SEND) {
+      return Outage.Route.RETRIEVE_SIMULATION_RESULT;
+    }
+    return entry.getEndpoint() == Endpoint.UPDATE_LOG
+        ? Outage.Route.UPDATE_LOG
+        : Outage.Route.UPDATE_SIMULATION_RESULT;
+  }
+
+  /**
+   * What the next attempt of {@code entry} does: a key check after a 403, a check at Bluejay for a
+   * simulated call whose earlier POST may have arrived (one was in flight, or its outcome was
+   * unknown), else the request itself.
+   */
+  public static Mode mode(OutboxEntry entry) {
+    if (entry.getKeyCheck()) {
+      return Mode.KEY_CHECK;
+    }
+    boolean maybePosted = entry.getVerifyFirst() || entry.getInFlightSince() != null;
+    return entry.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT && maybePosted
+        ? Mode.VERIFY
+        : Mode.SEND;
+  }
+
   /**
    * Sends one attempt on the HTTP executor; {@code report} gets the outcome on that thread. The
    * slot taken by {@link #tryAcquire} is released when the attempt ends.
    */
-  void send(OutboxEntry entry, boolean verifyFirst, Consumer<Outcome> report) {
-    Supplier<Outcome> attempt = attempt(client, entry, verifyFirst);
+  void send(OutboxEntry entry, Mode mode, Consumer<Outcome> report) {
+    Supplier<Outcome> attempt = attempt(client, entry, mode);
     long keyVersion = keys.version();
     Runnable task =
         () -> {
@@ -270,10 +382,13 @@ public final class Dispatcher implements AutoCloseable {
             outcome = attempt.get();
           } finally {
             if (outcome instanceof Outcome.Failed failed
-                && failed.error() instanceof AuthException) {
+                && failed.error() instanceof AuthException refusal
+                && (refusal.status() != 403 || mode == Mode.KEY_CHECK)) {
               // Before the slot is free: the stream thread pauses delivery only when it applies
               // this outcome, and until then no other request may go out with the refused key.
+              // (A 403 to a call may be about that call only: its key check decides.)
               refusedKeyVersion = keyVersion;
+              refusals.incrementAndGet();
             }
             slots.release();
           }
@@ -289,15 +404,22 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Attempt {@code entry.getAttempts()} of {@code entry}, to run on any thread: what it needs of
-   * the entry is read now, so the entry may change meanwhile. With {@code verifyFirst} (a simulated
-   * call whose earlier POST may have arrived) it asks Bluejay for the result instead of posting:
-   * {@link Outcome.AlreadyThere} when every tool call of the entry is there, else {@link
-   * Outcome.NotThere}. Never throws: a failure is an {@link Outcome.Failed} or {@link
-   * Outcome.Crashed}.
+   * Attempt {@code entry.getAttempts()} of {@code entry} in {@code mode}, to run on any thread:
+   * what it needs of the entry is read now, so the entry may change meanwhile. Never throws: a
+   * failure is an {@link Outcome.Failed} or {@link Outcome.Crashed}.
+   *
+   * <ul>
+   *   <li>{@link Mode#SEND}: the PUT or POST; {@link Outcome.Delivered} on 2xx.
+   *   <li>{@link Mode#VERIFY}: asks Bluejay for the simulation result instead of posting: {@link
+   *       Outcome.AlreadyThere} when every tool call of the entry is there (as often as the call
+   *       has it), {@link Outcome.NotThere} when none is, {@link Outcome.Unknown} when only some
+   *       are, or when the call has no tool calls to look for (then nothing is sent: the answer
+   *       could not tell).
+   *   <li>{@link Mode#KEY_CHECK}: a GET of the call's simulation result (a production call: of
+   *       {@value #KEY_PROBE_ID}); any answer but 401/403 is {@link Outcome.KeyAccepted}.
+   * </ul>
    */
-  public static Supplier<Outcome> attempt(
-      BluejayClient client, OutboxEntry entry, boolean verifyFirst) {
+  public static Supplier<Outcome> attempt(BluejayClient client, OutboxEntry entry, Mode mode) {
     String callId = entry.getCallId();
     int revision = entry.getRevision();
     int attempt = entry.getAttempts();
@@ -308,9 +430,12 @@ public final class Dispatcher implements AutoCloseable {
     return () -> {
       long started = System.nanoTime();
       try {
-        if (verifyFirst) {
+        if (mode == Mode.VERIFY) {
           return verify(
               client, callId, revision, attempt, simulationResultId, toolCallKeys, started);
+        }
+        if (mode == Mode.KEY_CHECK) {
+          return keyCheck(client, callId, revision, attempt, simulationResultId);
         }
         BluejayClient.Response response =
             endpoint == Endpoint.UPDATE_LOG
@@ -326,6 +451,17 @@ public final class Dispatcher implements AutoCloseable {
     };
   }
 
+  private static Outcome keyCheck(
+      BluejayClient client, String callId, int revision, int attempt, String simulationResultId) {
+    try {
+      client.retrieveSimulationResult(
+          simulationResultId == null ? KEY_PROBE_ID : simulationResultId);
+    } catch (RejectedException e) {
+      // 404, 422: Bluejay looked past the key.
+    }
+    return new Outcome.KeyAccepted(callId, revision, attempt);
+  }
+
   private static Outcome verify(
       BluejayClient client,
       String callId,
@@ -334,18 +470,39 @@ public final class Dispatcher implements AutoCloseable {
       String simulationResultId,
       List<String> toolCallKeys,
       long started) {
+    if (toolCallKeys.isEmpty()) {
+      return new Outcome.Unknown(
+          callId,
+          revision,
+          attempt,
+          "the call has no tool calls: Bluejay's copy of the simulation result cannot tell whether"
+              + " the earlier POST arrived");
+    }
     SimulationResultView view = client.retrieveSimulationResult(simulationResultId);
-    Set<String> there = new HashSet<>();
-    view.actualToolCalls().forEach(t -> there.add(ToolCallKeys.key(t.name(), t.startOffsetMs())));
+    Map<String, Integer> there = new HashMap<>();
+    view.actualToolCalls()
+        .forEach(t -> there.merge(ToolCallKeys.key(t.name(), t.startOffsetMs()), 1, Integer::sum));
+    Map<String, Integer> wanted = new HashMap<>();
+    toolCallKeys.forEach(k -> wanted.merge(k, 1, Integer::sum));
     long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    if (!toolCallKeys.isEmpty() && there.containsAll(toolCallKeys)) {
+    boolean all =
+        wanted.entrySet().stream().allMatch(w -> there.getOrDefault(w.getKey(), 0) >= w.getValue());
+    boolean none = wanted.keySet().stream().noneMatch(there::containsKey);
+    if (all) {
       LOGGER.info(
           "earlier POST had arrived; not posting again call_id={} simulation_result_id={}",
           callId,
           simulationResultId);
       return new Outcome.AlreadyThere(callId, revision, attempt, latencyMs);
     }
-    return new Outcome.NotThere(callId, revision, attempt);
+    if (none) {
+      return new Outcome.NotThere(callId, revision, attempt);
+    }
+    return new Outcome.Unknown(
+        callId,
+        revision,
+        attempt,
+        "Bluejay holds only some of the call's tool calls: the earlier POST may have arrived");
   }
 
   static byte[] bytes(ByteBuffer buffer) {

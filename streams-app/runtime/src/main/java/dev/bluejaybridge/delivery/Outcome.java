@@ -26,6 +26,18 @@ public sealed interface Outcome {
   /** A simulated call's earlier POST had not arrived: post now. */
   record NotThere(String callId, int revision, int attempt) implements Outcome {}
 
+  /**
+   * Bluejay's answer cannot tell whether a simulated call's earlier POST arrived (the call has no
+   * tool calls to look for, or only some of them are there): posting again could double it.
+   */
+  record Unknown(String callId, int revision, int attempt, String why) implements Outcome {}
+
+  /**
+   * A cheap authenticated request after a 403 was not refused: the API key is fine, the 403 was
+   * about this call only.
+   */
+  record KeyAccepted(String callId, int revision, int attempt) implements Outcome {}
+
   /** Bluejay refused or could not be reached; the error's type says what to do. */
   record Failed(String callId, int revision, int attempt, BluejayException error)
       implements Outcome {}

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
+import dev.bluejaybridge.bluejay.RetryableException;
 import dev.bluejaybridge.delivery.DeliveryPolicy;
 import dev.bluejaybridge.delivery.DeliveryPolicy.Decision;
 import dev.bluejaybridge.delivery.DeliveryRecords;
 import dev.bluejaybridge.delivery.Dispatcher;
+import dev.bluejaybridge.delivery.Outage;
 import dev.bluejaybridge.delivery.Outcome;
 import dev.bluejaybridge.delivery.RateShare;
 import dev.bluejaybridge.delivery.ToolCallKeys;
@@ -32,11 +34,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * rate limiter and the pipeline's own {@link DeliveryPolicy}, one at a time: backoff and {@code
  * Retry-After}, a 404 retried before it is given up, a simulated call checked at Bluejay before it
  * is posted (Bluejay appends, and the dead letter's POST may have arrived), a refused key stopping
- * the replay, and Bluejay unreachable holding the replay (no attempt spent) for at most the
- * replay's patience. A success writes a receipt, a failure goes back to the delivery DLQ with its
- * new reason. Input DLQ records are re-published, raw, to their source topic. Each replayed record
- * gets a marker record in its DLQ, so a second replay skips it; a record the replay stopped before
- * gets none and stays as it was.
+ * the replay, and an outage ({@link Outage}: Bluejay unreachable, failing across dead letters, or
+ * failing for one dead letter's every attempt with nothing else answered meanwhile, which a replay
+ * that sends one at a time cannot tell from an outage) holding the replay (no attempt spent) for at
+ * most the replay's patience. A success writes a receipt, a failure goes back to the delivery DLQ
+ * with its new reason. Input DLQ records are re-published, raw, to their source topic. Each
+ * replayed record gets a marker record in its DLQ, so a second replay skips it; a record the replay
+ * stopped before gets none and stays as it was.
  */
 public final class DlqReplayer {
   /** How the replayer waits (injected, so tests do not). */
@@ -60,6 +64,7 @@ public final class DlqReplayer {
   private final Clock clock;
   private final Duration patience;
   private final PrintWriter out;
+  private final Outage outage = new Outage();
 
   /**
    * @param policy the pipeline's policy (with {@code delivery.max-attempts})
@@ -86,8 +91,8 @@ public final class DlqReplayer {
   }
 
   /**
-   * Re-sends delivery dead letters. When Bluejay cannot be reached for {@code patience}, stops:
-   * that dead letter and the rest stay as they are ({@link Result#unchanged()}).
+   * Re-sends delivery dead letters. When delivery is held ({@link Outage}) for {@code patience},
+   * stops: that dead letter and the rest stay as they are ({@link Result#unchanged()}).
    *
    * @throws AuthException when Bluejay refuses the key: the remaining records stay as they are
    */
@@ -109,7 +114,8 @@ public final class DlqReplayer {
             entries.size(),
             entry.callId(),
             body != null && body.has("late_record")
-                ? "a late record of a simulated call cannot be sent again (Bluejay appends)"
+                ? "a late record cannot be sent alone (a POST would append it twice, a PUT would"
+                    + " replace the call by a fragment)"
                 : "no request body to send");
         skipped++;
         continue;
@@ -125,8 +131,8 @@ public final class DlqReplayer {
       if (end instanceof Decision.Hold hold) {
         int unchanged = entries.size() - done + 1;
         out.printf(
-            "[%d/%d] %s not sent: Bluejay cannot be reached (%s) and did not answer for %d s;"
-                + " stopping, %d dead letters left unchanged%n",
+            "[%d/%d] %s not sent: Bluejay cannot be reached or keeps failing (%s) and did not"
+                + " answer for %d s; stopping, %d dead letters left unchanged%n",
             done, entries.size(), entry.callId(), hold.why(), patience.toSeconds(), unchanged);
         producer.flush();
         return new Result(delivered, failed, skipped, 0, unchanged);
@@ -212,8 +218,10 @@ public final class DlqReplayer {
 
   /**
    * Attempts {@code attempt} until the policy says it is delivered or dead-lettered, waiting for
-   * the rate limiter and as the policy says between attempts; or until Bluejay could not be reached
-   * for {@code patience} (then the last {@link Decision.Hold}).
+   * the rate limiter, a route's {@code Retry-After} and as the policy says between attempts; or
+   * until delivery was held ({@link Outage}: Bluejay unreachable, failing across attempts, or
+   * failing for this dead letter's last attempt with no other request answered since its first) for
+   * {@code patience} (then the last {@link Decision.Hold}).
    *
    * @throws AuthException when Bluejay refuses the key
    */
@@ -221,24 +229,52 @@ public final class DlqReplayer {
     long heldSince = -1;
     int probes = 0;
     while (true) {
+      Dispatcher.Mode mode = Dispatcher.mode(attempt);
+      long routeWait = outage.routeNotBefore(Dispatcher.route(attempt, mode)) - clock.millis();
+      if (routeWait > 0) {
+        sleeper.sleep(routeWait);
+      }
       while (!rate.tryAcquire()) {
         sleeper.sleep(25);
       }
       attempt.setAttempts(attempt.getAttempts() + 1);
       attempt.setLastAttemptAt(clock.millis());
-      boolean verifyFirst =
-          attempt.getEndpoint() == Endpoint.UPDATE_SIMULATION_RESULT && attempt.getVerifyFirst();
-      Outcome outcome = Dispatcher.attempt(client, attempt, verifyFirst).get();
+      if (mode == Dispatcher.Mode.VERIFY) {
+        attempt.setVerifyFirst(true);
+      }
+      Outcome outcome = Dispatcher.attempt(client, attempt, mode).get();
       DeliveryRecords.lastAnswer(attempt, outcome);
-      Decision decision = policy.decide(attempt, outcome, clock.instant());
+      long now = clock.millis();
+      outage.observe(
+          now,
+          outcome,
+          outcome instanceof Outcome.Failed failed
+              ? Outage.route(failed.error().path())
+              : Outage.Route.RETRIEVE_SIMULATION_RESULT,
+          outcome instanceof Outcome.Failed failed
+                  && failed.error() instanceof RetryableException retryable
+              ? policy.backoff().retryAfterMillis(retryable.retryAfter())
+              : 0);
+      Decision decision =
+          policy.decide(attempt, outcome, clock.instant(), outage.standing(attempt));
       if (decision instanceof Decision.Hold hold) {
+        // Not held yet: the dead letter spent its attempts and nothing else was answered meanwhile
+        // (a replay sends one at a time), so its fault and an outage look the same.
+        boolean alone = !outage.held();
+        outage.holdForCall(now, attempt.getCallId(), hold.why());
         attempt.setAttempts(attempt.getAttempts() - 1); // an outage is not the call's fault
-        long now = clock.millis();
+        attempt.setVerifyFirst(hold.verifyFirst());
         if (heldSince < 0) {
           heldSince = now;
-          out.printf(
-              "Bluejay cannot be reached (%s): holding, probing for up to %d s%n",
-              hold.why(), patience.toSeconds());
+          String why =
+              alone
+                  ? attempt.getCallId()
+                      + " keeps failing ("
+                      + hold.why()
+                      + ") and no other request got an answer meanwhile: Bluejay may be down, so"
+                      + " it is not put back in the DLQ"
+                  : "Bluejay is not taking requests (" + hold.why() + ")";
+          out.printf("%s: holding, probing for up to %d s%n", why, patience.toSeconds());
           out.flush();
         }
         long left = heldSince + patience.toMillis() - now;
@@ -255,6 +291,12 @@ public final class DlqReplayer {
       }
       if (decision instanceof Decision.Pause pause) {
         throw pause.refusal();
+      }
+      if (decision instanceof Decision.CheckKey) {
+        // A 403: the next attempt asks whether the key itself is refused.
+        attempt.setAttempts(attempt.getAttempts() - 1);
+        attempt.setKeyCheck(true);
+        continue;
       }
       if (decision instanceof Decision.RetryAt retry) {
         attempt.setVerifyFirst(retry.verifyFirst());
@@ -279,8 +321,10 @@ public final class DlqReplayer {
           .setSimulationResultId(simulated ? body.path("simulation_result_id").asText() : null)
           .setRequestBody(ByteBuffer.wrap(JSON.writeValueAsBytes(body)))
           .setToolCallKeys(simulated ? ToolCallKeys.of(body) : List.of())
-          // The dead letter's POST may have reached Bluejay, which appends: ask before posting.
-          .setVerifyFirst(simulated)
+          // The dead letter's POST may have reached Bluejay, which appends: ask before posting,
+          // unless Bluejay refused its last POST (http-<status>: every POST before that one whose
+          // outcome was unknown had been checked and found absent).
+          .setVerifyFirst(simulated && !refused(entry))
           .setEnqueuedAt(now)
           .setNextAttemptAt(now)
           .setFirstAttemptAt(now)
@@ -288,6 +332,11 @@ public final class DlqReplayer {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write request body", e);
     }
+  }
+
+  /** A dead letter whose last POST Bluejay refused ({@code http-<status>}): it was not applied. */
+  private static boolean refused(DlqEntry entry) {
+    return entry.reason() != null && entry.reason().startsWith("http-");
   }
 
   private void mark(String dlqTopic, DlqEntry entry, String outcome) {

@@ -3,7 +3,6 @@ package dev.bluejaybridge.ops;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTP server on {@code admin.port}: {@code /health/live}, {@code /health/ready} (200
  * only while Kafka Streams is RUNNING), {@code /metrics} (Prometheus text) and {@code /status}
- * (JSON).
+ * (JSON), on two threads of its own. Nothing else: the webhook receiver has a server, a port and
+ * threads of its own ({@code webhook.WebhookServer}), so webhook clients never delay the probes.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(AdminServer.class);
@@ -47,16 +47,6 @@ public final class AdminServer implements AutoCloseable {
       BooleanSupplier ready,
       Supplier<String> metrics,
       Supplier<Map<String, Object>> status) {
-    return start(port, ready, metrics, status, Map.of());
-  }
-
-  /** As above, with more handlers by path (e.g. the webhook receiver). */
-  public static AdminServer start(
-      int port,
-      BooleanSupplier ready,
-      Supplier<String> metrics,
-      Supplier<Map<String, Object>> status,
-      Map<String, HttpHandler> handlers) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
       ExecutorService executor =
@@ -83,7 +73,6 @@ public final class AdminServer implements AutoCloseable {
               respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
       server.createContext(
           "/status", exchange -> respond(exchange, 200, "application/json", json(status.get())));
-      handlers.forEach(server::createContext);
       server.start();
       LOGGER.info("admin server listening port={}", server.getAddress().getPort());
       return new AdminServer(server, executor);

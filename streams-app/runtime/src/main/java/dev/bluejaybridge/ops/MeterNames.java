@@ -17,6 +17,7 @@ public final class MeterNames {
   public static final String RATE_LIMIT_PER_MINUTE = "bridge.rate.limit.per.minute";
   public static final String DELIVERY_PAUSED = "bridge.delivery.paused";
   public static final String DELIVERY_UNREACHABLE = "bridge.delivery.unreachable";
+  public static final String DELIVERY_HELD = "bridge.delivery.held";
   public static final String DELIVERIES_IN_FLIGHT = "bridge.deliveries.in.flight";
 
   public static final String TAG_TOPIC = "topic";

@@ -2,6 +2,7 @@ package dev.bluejaybridge.pipeline;
 
 import dev.bluejaybridge.aggregate.Aggregation;
 import dev.bluejaybridge.aggregate.AggregationMetrics;
+import dev.bluejaybridge.aggregate.ValidateProcessor;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.telemetry.OccurredAtExtractor;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
@@ -31,20 +32,39 @@ public final class BridgeTopology {
 
   private BridgeTopology() {}
 
+  /**
+   * As {@link #build(TelemetryTopics, BridgeConfig.Calls, BridgeConfig.Input, DeliveryStage,
+   * AggregationMetrics)} with the default {@code input.*} settings.
+   */
   public static Topology build(
       TelemetryTopics topics,
       BridgeConfig.Calls calls,
       DeliveryStage delivery,
       AggregationMetrics metrics) {
+    return build(topics, calls, BridgeConfig.Input.defaults(), delivery, metrics);
+  }
+
+  /**
+   * The topology. Its sources take {@code occurred_at} as record time only when it is sane ({@link
+   * OccurredAtExtractor}); validation checks it against {@code input} and forwards each record with
+   * the wall-clock time, which every write downstream then carries.
+   */
+  public static Topology build(
+      TelemetryTopics topics,
+      BridgeConfig.Calls calls,
+      BridgeConfig.Input input,
+      DeliveryStage delivery,
+      AggregationMetrics metrics) {
     Topology topology = new Topology();
+    OccurredAtExtractor extractor = new OccurredAtExtractor(input.maxAhead());
     String[] sources = {
-      source(topology, topics.toolCalls()),
-      source(topology, topics.events()),
-      source(topology, topics.transcripts())
+      source(topology, topics.toolCalls(), extractor),
+      source(topology, topics.events(), extractor),
+      source(topology, topics.transcripts(), extractor)
     };
-    topology.addProcessor(VALIDATE, Aggregation.validate(metrics), sources);
+    topology.addProcessor(VALIDATE, ValidateProcessor.supplier(input, metrics), sources);
     topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls, metrics), VALIDATE);
-    Aggregation.stores().forEach(store -> topology.addStateStore(store, AGGREGATE));
+    Aggregation.stores(calls).forEach(store -> topology.addStateStore(store, AGGREGATE));
     topology.addProcessor(DELIVER, delivery.processor(), AGGREGATE);
     delivery.stores().forEach(store -> topology.addStateStore(store, DELIVER));
     delivery
@@ -56,12 +76,13 @@ public final class BridgeTopology {
     return topology;
   }
 
-  private static String source(Topology topology, Topic<String, ?> topic) {
+  private static String source(
+      Topology topology, Topic<String, ?> topic, OccurredAtExtractor extractor) {
     String name = "source-" + topic.name();
     topology.addSource(
         AutoOffsetReset.earliest(),
         name,
-        new OccurredAtExtractor(),
+        extractor,
         topic.key().deserializer(),
         topic.value().deserializer(),
         topic.name());

@@ -6,6 +6,7 @@ import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.telemetry.TelemetryTopics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +33,11 @@ public final class Pipeline implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /**
+   * Counted down when the pipeline closes: a stream thread waiting to be replaced stops waiting.
+   */
+  private final CountDownLatch closing = new CountDownLatch(1);
 
   private Pipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
     this.streams = streams;
@@ -62,17 +67,17 @@ public final class Pipeline implements AutoCloseable {
           "input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
       delivery.partitionCount().accept(partitions);
     }
-    Topology topology = BridgeTopology.build(topics, config.calls(), delivery, metrics);
+    Topology topology =
+        BridgeTopology.build(topics, config.calls(), config.input(), delivery, metrics);
     LOGGER.debug("topology {}", topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config, meters));
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(meters);
     Pipeline pipeline = new Pipeline(streams, streamsMetrics);
+    // A failed stream thread is replaced after a backoff, and a failure that keeps coming back
+    // stops the instance rather than loop (StreamThreadFailures).
     streams.setUncaughtExceptionHandler(
-        exception -> {
-          LOGGER.error("stream thread failed; replacing it", exception);
-          return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        new StreamThreadFailures(Clock.systemUTC(), StreamThreadFailures.until(pipeline.closing)));
     streams.setStateListener(
         (now, before) -> {
           LOGGER.info("kafka streams state={} previous={}", now, before);
@@ -102,6 +107,7 @@ public final class Pipeline implements AutoCloseable {
   @Override
   public void close() {
     LOGGER.info("closing kafka streams");
+    closing.countDown();
     // Leaving the group hands this instance's partitions to the others at once, instead of after
     // the session timeout.
     streams.close(

@@ -4,6 +4,8 @@ import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.errors.InputDlq;
 import dev.bluejaybridge.errors.InputDlqDeserializationHandler;
 import dev.bluejaybridge.errors.InputDlqProcessingHandler;
+import dev.bluejaybridge.errors.OversizedDeadLetters;
+import dev.bluejaybridge.errors.WriteFailureHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -42,7 +44,8 @@ public final class StreamsProperties {
    * The Kafka Streams settings: every {@code kafka.*} key over our defaults (the producer's request
    * size, {@link BoundedRocksDbConfig} as {@code rocksdb.config.setter}; a configured setter wins,
    * and then {@code rocksdb.memory} and {@code rocksdb.memtable-memory} have no effect unless it
-   * reads them), then the dead-letter handling, which is always ours.
+   * reads them), then the error handling, which is always ours: the input DLQ and what goes there
+   * (deserialization and processing handlers), and what a refused write does (production handler).
    */
   public static Properties from(BridgeConfig config) {
     Properties properties = new Properties();
@@ -61,6 +64,12 @@ public final class StreamsProperties {
     properties.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         InputDlqProcessingHandler.class.getName());
+    // A refused write is never skipped (WriteFailureHandler).
+    properties.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        WriteFailureHandler.class.getName());
+    // Shared by the handlers of every stream thread of this pipeline.
+    properties.put(InputDlq.OVERSIZED_CONFIG, new OversizedDeadLetters());
     // The 5.0 default, and silences a start-up warning (there are no global stores).
     properties.put("processing.exception.handler.global.enabled", "true");
     return properties;

@@ -150,11 +150,15 @@ class AggregationTopologyTest {
           .extracting(ToolCall::getName)
           .containsExactly("lookup_order", "send_receipt");
       assertThat(again.events()).hasSize(1);
+      assertThat(again.stragglers())
+          .extracting(r -> ((ToolCall) r).getName())
+          .containsExactly("send_receipt");
     }
   }
 
+  /** Issue 13 item 2: the delivery stage decides what of a simulated call can still be sent. */
   @Test
-  void lateRecordOfSimulatedCallIsHandedOnAsLateAndNotResent() {
+  void lateRecordOfSimulatedCallReopensItAndTheNextRevisionNamesTheStraggler() {
     try (PipelineDriver driver = PipelineDriver.create()) {
       driver.toolCalls.pipeInput(
           "s1", toolCall("s1", "book", 1_000).setSimulationResultId("13062").build());
@@ -163,22 +167,24 @@ class AggregationTopologyTest {
 
       driver.toolCalls.pipeInput(
           "s1", toolCall("s1", "straggler", 8_500).setSimulationResultId("13062").build());
-      driver.advanceWallClock(Duration.ofMinutes(1));
+      driver.advanceWallClock(Duration.ofSeconds(6));
 
+      assertThat(driver.lateRecords()).isEmpty();
       assertThat(driver.closedCalls())
-          .singleElement()
-          .satisfies(
+          .hasSize(2)
+          .allSatisfy(
               call -> {
                 assertThat(call.simulated()).isTrue();
                 assertThat(call.simulationResultId()).isEqualTo("13062");
               });
-      assertThat(driver.lateRecords())
+      ClosedCall again = driver.closedCalls().get(1);
+      assertThat(again.revision()).isEqualTo(1);
+      assertThat(again.toolCalls())
+          .extracting(ToolCall::getName)
+          .containsExactly("book", "straggler");
+      assertThat(again.stragglers())
           .singleElement()
-          .satisfies(
-              late -> {
-                assertThat(late.simulationResultId()).isEqualTo("13062");
-                assertThat(((ToolCall) late.record()).getName()).isEqualTo("straggler");
-              });
+          .satisfies(r -> assertThat(((ToolCall) r).getName()).isEqualTo("straggler"));
     }
   }
 
@@ -201,8 +207,9 @@ class AggregationTopologyTest {
     }
   }
 
+  /** Issue 13 item 2: after call.late-retention, no fragment of a delivered call is sent. */
   @Test
-  void callIsForgottenAfterLateRetention() {
+  void recordOfACallClosedLongerThanLateRetentionAgoIsHandedOnAsLate() {
     try (PipelineDriver driver = PipelineDriver.create(Map.of("call.late-retention", "10m"))) {
       driver.toolCalls.pipeInput("c1", toolCall("c1", "first", 0).build());
       driver.advanceWallClock(Duration.ofSeconds(31));
@@ -211,10 +218,14 @@ class AggregationTopologyTest {
       driver.toolCalls.pipeInput("c1", toolCall("c1", "much-later", 0).build());
       driver.advanceWallClock(Duration.ofSeconds(31));
 
-      assertThat(driver.closedCalls()).hasSize(2);
-      ClosedCall second = driver.closedCalls().get(1);
-      assertThat(second.revision()).as("a new call, not a late re-close").isZero();
-      assertThat(second.toolCalls()).extracting(ToolCall::getName).containsExactly("much-later");
+      assertThat(driver.closedCalls()).as("no new call, not a late re-close").hasSize(1);
+      assertThat(driver.lateRecords())
+          .singleElement()
+          .satisfies(
+              late -> {
+                assertThat(late.simulated()).isFalse();
+                assertThat(((ToolCall) late.record()).getName()).isEqualTo("much-later");
+              });
     }
   }
 

@@ -12,6 +12,7 @@ import dev.bluejaybridge.telemetry.ToolCall;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -216,6 +217,174 @@ class PoisonInputTest {
         d ->
             d.transcripts.pipeInput(
                 "c1", turn("c1", Speaker.AGENT, "hi", 0).setEndOffsetMs(-1).build()));
+  }
+
+  /**
+   * Issue 13 item 6: an occurred_at further ahead of the wall clock than input.max-ahead (1h) is
+   * bad-timestamp, and its dead letter carries the wall clock, not the occurred_at.
+   */
+  @Test
+  void occurredAtThreeDaysAheadIsBadTimestamp() {
+    Instant threeDaysAhead = PipelineDriver.START.plus(Duration.ofDays(3));
+    assertPoison(
+        "bad-timestamp",
+        d ->
+            d.toolCalls.pipeInput(
+                "c1", toolCall("c1", "x", 0).setOccurredAt(threeDaysAhead).build()));
+    try (PipelineDriver driver = PipelineDriver.create()) {
+      long before = System.currentTimeMillis();
+      driver.toolCalls.pipeInput(
+          "c1", toolCall("c1", "x", 0).setOccurredAt(threeDaysAhead).build());
+      // the moment it was dead-lettered (by the JVM's clock, which the handler reads)
+      assertThat(driver.inputDlq.readRecord().getRecordTime().toEpochMilli())
+          .isBetween(before, System.currentTimeMillis());
+    }
+  }
+
+  /** Issue 13 item 6: just inside input.max-ahead is fine. */
+  @Test
+  void occurredAtWithinTheToleranceAheadIsAccepted() {
+    try (PipelineDriver driver = PipelineDriver.create()) {
+      driver.toolCalls.pipeInput(
+          "c1",
+          toolCall("c1", "x", 0)
+              .setOccurredAt(PipelineDriver.START.plus(Duration.ofMinutes(59)))
+              .build());
+      driver.advanceWallClock(Duration.ofSeconds(31));
+
+      assertThat(driver.inputDlq.isEmpty()).isTrue();
+      assertThat(driver.closedCalls()).extracting(ClosedCall::callId).containsExactly("c1");
+    }
+  }
+
+  /**
+   * Issue 13 item 6: an occurred_at further behind the newest one seen than input.max-behind (7d)
+   * is bad-timestamp: a straggler that old could no longer be matched to its delivered call.
+   */
+  @Test
+  void occurredAtFarBehindTheNewestSeenIsBadTimestamp() {
+    try (PipelineDriver driver = PipelineDriver.create()) {
+      driver.toolCalls.pipeInput("c1", toolCall("c1", "now", 0).build());
+      driver.toolCalls.pipeInput(
+          "c2",
+          toolCall("c2", "old", 0)
+              .setOccurredAt(dev.bluejaybridge.testkit.Telemetry.T0.minus(Duration.ofDays(8)))
+              .build());
+      driver.toolCalls.pipeInput(
+          "c3",
+          toolCall("c3", "six days old", 0)
+              .setOccurredAt(dev.bluejaybridge.testkit.Telemetry.T0.minus(Duration.ofDays(6)))
+              .build());
+      driver.advanceWallClock(Duration.ofSeconds(31));
+
+      List<TestRecord<byte[], byte[]>> dlq = driver.inputDlq.readRecordsToList();
+      assertThat(dlq).hasSize(1);
+      assertThat(header(dlq.get(0), InputDlq.REASON_HEADER)).isEqualTo("bad-timestamp");
+      assertThat(new String(dlq.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("c2");
+      assertThat(driver.closedCalls()).extracting(ClosedCall::callId).containsOnly("c1", "c3");
+    }
+  }
+
+  /**
+   * Issue 13 item 6: whatever occurred_at says, the state the call writes (its changelogs) carries
+   * the wall-clock time: Kafka Streams gives a store's changelog record the timestamp of the record
+   * being processed, which validation sets.
+   */
+  @Test
+  void changelogRecordsCarryTheWallClockNotOccurredAt() {
+    try (PipelineDriver driver = PipelineDriver.create()) {
+      driver.toolCalls.pipeInput(
+          "c1",
+          toolCall("c1", "x", 0)
+              .setOccurredAt(PipelineDriver.START.plus(Duration.ofMinutes(50)))
+              .build());
+      driver.events.pipeInput(
+          "c1",
+          event("c1", "y", 5)
+              .setOccurredAt(PipelineDriver.START.minus(Duration.ofDays(2)))
+              .build());
+
+      List<String> changelogs =
+          driver.driver().producedTopicNames().stream()
+              .filter(topic -> topic.endsWith("-changelog"))
+              .toList();
+      assertThat(changelogs).isNotEmpty();
+      for (String changelog : changelogs) {
+        assertThat(
+                driver
+                    .driver()
+                    .createOutputTopic(
+                        changelog,
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())
+                    .readRecordsToList())
+            .as(changelog)
+            .isNotEmpty()
+            .allSatisfy(r -> assertThat(r.getRecordTime()).isEqualTo(PipelineDriver.START));
+      }
+    }
+  }
+
+  /**
+   * Issue 13 item 7 (and the example of item 1): JSON nested deeper than the delivery side could
+   * write is refused at validation as decode-limit, instead of being taken and failing later.
+   */
+  @Test
+  void jsonNestedAThousandLevelsDeepIsDecodeLimit() {
+    String deepObject = "{\"a\":".repeat(1000) + "1" + "}".repeat(1000);
+    String deepArray = "[".repeat(1000) + "]".repeat(1000);
+    assertPoison(
+        "decode-limit",
+        d ->
+            d.toolCalls.pipeInput(
+                "c1", toolCall("c1", "x", 0).setParametersJson(deepObject).build()));
+    assertPoison(
+        "decode-limit",
+        d -> d.toolCalls.pipeInput("c1", toolCall("c1", "x", 0).setOutputJson(deepArray).build()));
+    assertPoison(
+        "decode-limit",
+        d ->
+            d.events.pipeInput(
+                "c1", event("c1", "x", 0).setMetadataJson("{\"m\":" + deepArray + "}").build()));
+  }
+
+  /** Issue 13 item 7: a number of more than 1000 digits is decode-limit. */
+  @Test
+  void jsonNumberOfTwoThousandDigitsIsDecodeLimit() {
+    assertPoison(
+        "decode-limit",
+        d ->
+            d.toolCalls.pipeInput(
+                "c1",
+                toolCall("c1", "x", 0)
+                    .setParametersJson("{\"n\":" + "9".repeat(2000) + "}")
+                    .build()));
+  }
+
+  /**
+   * Issue 13 item 7: JSON at the depth limit, and strings as long as call.max-record-bytes allows,
+   * pass.
+   */
+  @Test
+  void jsonAtTheDepthLimitAndLongStringsPass() {
+    int depth = dev.bluejaybridge.telemetry.TelemetryValidator.MAX_JSON_DEPTH;
+    String atLimit = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+    String longString = "{\"s\":\"" + "x".repeat(1_000_000) + "\"}";
+    try (PipelineDriver driver = PipelineDriver.create()) {
+      driver.toolCalls.pipeInput(
+          "c1", toolCall("c1", "deep", 0).setParametersJson(atLimit).build());
+      driver.toolCalls.pipeInput("c1", toolCall("c1", "long", 1).setOutputJson(longString).build());
+      driver.advanceWallClock(Duration.ofSeconds(31));
+
+      assertThat(driver.inputDlq.isEmpty()).isTrue();
+      assertThat(driver.closedCalls())
+          .singleElement()
+          .satisfies(
+              call ->
+                  assertThat(call.toolCalls())
+                      .extracting(ToolCall::getName)
+                      .containsExactly("deep", "long"));
+    }
   }
 
   @Test

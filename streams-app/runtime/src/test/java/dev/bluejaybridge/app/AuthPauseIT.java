@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bluejay.api-key-file}) is rotated. The issue's while is two minutes; here it is at least {@link
  * #REFUSED_FOR} of real time after every call is waiting in the outbox, which shows the same thing:
  * delivery pauses for every call, says so in {@code /status} and in {@code bridge_delivery_paused},
- * sends nothing more and dead-letters nothing, then resumes on the new key and delivers every call
+ * sends nothing more than a probe now and then (1 s doubling to 30 s; issue 13 item 9: a pause ends
+ * by a probe too) and dead-letters nothing, then resumes on the new key and delivers every call
  * exactly once. (It replaces BridgeAppIT's one-call version.)
  */
 class AuthPauseIT {
@@ -102,13 +103,13 @@ class AuthPauseIT {
         assertThat(paused.path("reason").asText()).contains("refused the API key");
         assertThat(meters.scrape()).contains("bridge_delivery_paused 1.0");
 
-        // Still refused: nothing more is sent, nothing dead-lettered, the status stays paused.
+        // Still refused: only probes are sent, nothing dead-lettered, the status stays paused.
         await()
             .during(REFUSED_FOR)
             .atMost(REFUSED_FOR.plusSeconds(5))
             .until(
                 () ->
-                    bluejay.requests().size() == refused
+                    bluejay.requests().size() <= refused + 3 + REFUSED_FOR.toSeconds() / 2
                         && app.dispatcher().outboxSize() == CALLS
                         && "paused".equals(delivery(http, status).path("state").asText())
                         && meters.scrape().contains("bridge_delivery_paused 1.0"));
@@ -127,6 +128,11 @@ class AuthPauseIT {
             .atMost(Duration.ofSeconds(10))
             .until(() -> app.dispatcher().inFlight() == 0 && app.dispatcher().outboxSize() == 0);
 
+        int refusedTotal =
+            (int)
+                bluejay.requests().stream()
+                    .filter(r -> r.header("X-API-Key").orElse("").equals(REVOKED_KEY))
+                    .count();
         List<BluejayStandIn.RecordedRequest> withNewKey =
             bluejay.requests().stream()
                 .filter(r -> r.header("X-API-Key").orElse("").equals(ROTATED_KEY))
@@ -143,6 +149,8 @@ class AuthPauseIT {
                 + dlq
                 + " refused_401="
                 + refused
+                + " probes_refused="
+                + (refusedTotal - refused)
                 + " paused_ms="
                 + pausedMs
                 + " requests_after_rotation="
@@ -153,7 +161,10 @@ class AuthPauseIT {
         assertThat(refused)
             .as("401s before the pause took hold: at most the requests in flight")
             .isBetween(1, 16);
-        assertThat(bluejay.requests()).hasSize(refused + withNewKey.size());
+        assertThat(refusedTotal - refused)
+            .as("probes while paused: one per interval, 1 s doubling to 30 s")
+            .isLessThanOrEqualTo(3 + (int) (pausedMs / 1000) / 2 + 2);
+        assertThat(bluejay.requests()).hasSize(refusedTotal + withNewKey.size());
         assertThat(problems).as("reconciliation problems").isEmpty();
         assertThat(dlq).as("delivery DLQ").isZero();
         assertThat(receipts).isEqualTo(CALLS);

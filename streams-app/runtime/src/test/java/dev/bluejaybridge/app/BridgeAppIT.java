@@ -6,12 +6,14 @@ import static dev.bluejaybridge.testkit.BluejayStandIn.ok;
 import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
 import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.config.ConfigLoader;
+import dev.bluejaybridge.pipeline.TopicLayout;
 import dev.bluejaybridge.registry.SchemaRegistries;
 import dev.bluejaybridge.registry.SchemaRegistry;
 import dev.bluejaybridge.serde.AvroSerializer;
@@ -42,7 +44,17 @@ class BridgeAppIT {
 
   private BridgeConfig config(
       String prefix, String registry, BluejayStandIn bluejay, Path stateDir) {
-    return ConfigLoader.parse(
+    return config(prefix, registry, bluejay, stateDir, Map.of());
+  }
+
+  private BridgeConfig config(
+      String prefix,
+      String registry,
+      BluejayStandIn bluejay,
+      Path stateDir,
+      Map<String, String> more) {
+    Map<String, String> values = new java.util.HashMap<>(more);
+    values.putAll(
         Map.ofEntries(
             Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
             Map.entry("kafka.application.id", prefix + "-app"),
@@ -59,6 +71,7 @@ class BridgeAppIT {
             Map.entry("bluejay.base-url", bluejay.baseUrl().toString()),
             Map.entry("bluejay.api-key", "bj-it-key-123"),
             Map.entry("admin.port", "0")));
+    return ConfigLoader.parse(values);
   }
 
   private void createTopics(String prefix) throws Exception {
@@ -86,13 +99,35 @@ class BridgeAppIT {
     }
   }
 
+  /**
+   * Also issue 13 item 11: with a signing secret, webhooks are taken on a port of their own ({@code
+   * webhooks.port}, {@code webhooks.bind-address}), not on the admin port, and reach {@code
+   * topics.webhook-events}.
+   */
   @Test
   void deliversOnceAndWritesTheReceiptInTheSameTransaction() throws Exception {
     String prefix = "app1";
     createTopics(prefix);
+    kafka.createTopics(Map.of(prefix + ".webhook-deliveries", 2, prefix + ".webhook-events", 1));
     String registryName = "app1-" + UUID.randomUUID();
     try (BluejayStandIn bluejay = new BluejayStandIn()) {
-      BridgeConfig config = config(prefix, registryName, bluejay, dir.resolve("state"));
+      BridgeConfig config =
+          config(
+              prefix,
+              registryName,
+              bluejay,
+              dir.resolve("state"),
+              Map.of(
+                  "webhooks.signing-secret",
+                  WEBHOOK_SECRET,
+                  "webhooks.port",
+                  "0",
+                  "webhooks.bind-address",
+                  "127.0.0.1",
+                  "topics.webhook-deliveries",
+                  prefix + ".webhook-deliveries",
+                  "topics.webhook-events",
+                  prefix + ".webhook-events"));
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
           new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
               io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
@@ -129,7 +164,62 @@ class BridgeAppIT {
         assertThat(document.get("outbox").get("size").asInt()).isZero();
         assertThat(document.get("delivery").get("state").asText()).isEqualTo("running");
         assertThat(status.body()).doesNotContain("bj-it-key-123");
+
+        int webhookPort = app.webhookPort().orElseThrow();
+        assertThat(webhookPort).isNotEqualTo(app.adminPort());
+        assertThat(postWebhook(http, app.adminPort()).statusCode())
+            .as("the admin port takes no webhooks")
+            .isEqualTo(404);
+        assertThat(postWebhook(http, webhookPort).statusCode()).isEqualTo(200);
+        assertThat(kafka.awaitRecords(prefix + ".webhook-events", 1))
+            .singleElement()
+            .satisfies(event -> assertThat(event.key()).isEqualTo("call-a"));
+        assertThat(get(http, base + "/metrics").body())
+            .as("the webhook dedupe step's Kafka Streams metrics beside the pipeline's")
+            .contains("-webhooks");
       }
+    } finally {
+      SchemaRegistries.dropMock(registryName);
+    }
+  }
+
+  /**
+   * Issue 13 item 11: with webhooks on, a missing webhook topic stops the start naming it, and what
+   * had started (the call pipeline's Kafka Streams) is closed, not left running without the app.
+   */
+  @Test
+  void aMissingWebhookTopicStopsTheStartAndLeavesNothingRunning() throws Exception {
+    String prefix = "app4";
+    createTopics(prefix);
+    String registryName = "app4-" + UUID.randomUUID();
+    try (BluejayStandIn bluejay = new BluejayStandIn()) {
+      BridgeConfig config =
+          config(
+              prefix,
+              registryName,
+              bluejay,
+              dir.resolve("state"),
+              Map.of(
+                  "webhooks.signing-secret",
+                  WEBHOOK_SECRET,
+                  "webhooks.port",
+                  "0",
+                  "topics.webhook-deliveries",
+                  prefix + ".webhook-deliveries",
+                  "topics.webhook-events",
+                  prefix + ".webhook-events"));
+
+      assertThatThrownBy(
+              () -> BridgeApp.start(config, new SimpleMeterRegistry(), Clock.systemUTC()).close())
+          .isInstanceOf(TopicLayout.TopicLayoutException.class)
+          .hasMessageContaining(prefix + ".webhook-deliveries")
+          .hasMessageContaining(prefix + ".webhook-events");
+      await("the pipeline's stream threads gone")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Thread.getAllStackTraces().keySet().stream()
+                      .noneMatch(t -> t.getName().startsWith(prefix + "-app") && t.isAlive()));
     } finally {
       SchemaRegistries.dropMock(registryName);
     }
@@ -223,6 +313,28 @@ class BridgeAppIT {
     } finally {
       SchemaRegistries.dropMock(registryName);
     }
+  }
+
+  private static final String WEBHOOK_SECRET = "whsec-it-secret";
+
+  private static java.net.http.HttpResponse<String> postWebhook(
+      java.net.http.HttpClient http, int port) throws Exception {
+    String body = "{\"type\":\"observability_call_evaluated\",\"id\":\"call-a\"}";
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            WEBHOOK_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature =
+        java.util.HexFormat.of()
+            .formatHex(mac.doFinal(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/webhooks/bluejay"))
+            .header("X-Bluejay-Signature", signature)
+            .header("X-Bluejay-Delivery", "d-app1")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url)

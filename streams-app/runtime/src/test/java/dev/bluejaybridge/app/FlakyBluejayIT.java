@@ -1,5 +1,8 @@
 package dev.bluejaybridge.app;
 
+import static dev.bluejaybridge.testkit.FaultPlan.Answer.APPLIED_THEN_5XX;
+import static dev.bluejaybridge.testkit.FaultPlan.Answer.APPLIED_THEN_RESET;
+import static dev.bluejaybridge.testkit.FaultPlan.Answer.APPLIED_THEN_TIMEOUT;
 import static dev.bluejaybridge.testkit.FaultPlan.Answer.INVALID;
 import static dev.bluejaybridge.testkit.FaultPlan.Answer.OK;
 import static dev.bluejaybridge.testkit.FaultPlan.Answer.RATE_LIMITED;
@@ -12,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bluejaybridge.support.BridgeHarness;
 import dev.bluejaybridge.testkit.BluejayStandIn;
+import dev.bluejaybridge.testkit.BluejayStandIn.Applied;
 import dev.bluejaybridge.testkit.BluejayStandIn.Endpoint;
 import dev.bluejaybridge.testkit.BluejayStandIn.Exchange;
 import dev.bluejaybridge.testkit.CallScript;
@@ -25,10 +29,15 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,24 +48,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7, R2 (flaky API): the whole application on a real broker delivering 220 calls (one in four
- * simulated) to a Bluejay that, over the run's 400 update requests, answers exactly 30 % 5xx, 10 %
- * 429 with {@code Retry-After: 1}, 5 % timeouts (held past the 1 s request timeout, then 503, so
- * never taken) and 2 % 422, the rest 200. The faults are scripted per call by a seeded {@link
- * FaultPlan} (at most two retryable faults per call, so no call runs out of attempts), so the
- * proportions hold exactly whatever the order calls arrive in.
+ * Issue 7, R2 (flaky API), made strict by issue 13 ("Tests that must become stricter", and item 3:
+ * simulated calls are POSTed once): the whole application on a real broker delivering 220 calls
+ * (one in four simulated) to a Bluejay that answers, per a seeded {@link FaultPlan} (at most two
+ * faults per call, so no call runs out of attempts): 120 5xx, 40 429 with {@code Retry-After: 1},
+ * 20 timeouts (held past the 1 s request timeout, then 503: never taken), 8 422, and 36 answers
+ * given <em>after Bluejay applied the request</em> (16 5xx, 10 held past the timeout, 10 reset
+ * connections), the rest 200. After an applied fault a production call is PUT again (a PUT
+ * replaces); a simulated call must be found applied by {@code GET
+ * /v1/retrieve-simulation-result/{id}} and never POSTed again.
  *
- * <p>Then: produced = delivered (calls Bluejay took, counted at the receiver by call_id) + the
- * delivery DLQ, with no duplicate and none lost; every 422 call is in the delivery DLQ with its
- * {@code detail} (loc/msg); no call's request came sooner after a 429 than its Retry-After said
- * (measured at the receiver); and the API key is in no log line.
+ * <p>Then it reconciles what Bluejay <em>holds</em> (the requests the stand-in applied) with what
+ * the bridge thinks (receipts and delivery DLQ), and FAILS (listing every problem) on: a call lost
+ * (neither held nor dead-lettered), held and dead-lettered, receipted but not held or held without
+ * a receipt; a simulation result applied twice; any applied body that is not the expected whole
+ * call (compared by content with {@link CallScript}), or two different bodies applied for one call
+ * (a split or an overwrite); more update requests for a call than its script answers, or more PUTs
+ * applied for a production call than one plus its applied faults (the bound on re-sends), each plus
+ * the call's unplanned client timeouts; any fault kind answered other than exactly as planned; a
+ * request sooner after a 429 than its Retry-After said (measured at the receiver); a 422 call not
+ * in the delivery DLQ with its {@code detail}; the API key in a log line.
  *
  * <p>The request timeout is 1 s rather than 300 ms: on a loaded two-core machine a 200 answered at
  * once sometimes reached the client after 300 ms, which the client rightly treats as a timeout
  * (outcome unknown: a PUT is sent again, a POST looked up first). Such unplanned client timeouts
- * are counted from the log ("disturbed" calls) and printed; only they may explain a production call
- * taken twice, or a request sooner than a Retry-After the client never saw. A simulated call is
- * never taken twice.
+ * are counted from the log per call ("disturbed" calls) and widen only that call's bounds, by one
+ * request per unplanned timeout; they may be fewer than {@code CALLS / 20}.
  */
 class FlakyBluejayIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +81,24 @@ class FlakyBluejayIT {
   private static final int CALLS = 220;
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+  private static final long SEED = 2026;
+  private static final Map<FaultPlan.Answer, Integer> COUNTS =
+      Map.of(
+          SERVER_ERROR, 120,
+          RATE_LIMITED, 40,
+          TIMEOUT, 20,
+          INVALID, 8,
+          APPLIED_THEN_5XX, 16,
+          APPLIED_THEN_TIMEOUT, 10,
+          APPLIED_THEN_RESET, 10);
+  private static final List<FaultPlan.Answer> FAULTS =
+      List.of(
+          SERVER_ERROR,
+          RATE_LIMITED,
+          TIMEOUT,
+          APPLIED_THEN_5XX,
+          APPLIED_THEN_TIMEOUT,
+          APPLIED_THEN_RESET);
   private static KafkaTestCluster kafka;
 
   @TempDir Path dir;
@@ -79,20 +114,35 @@ class FlakyBluejayIT {
   }
 
   @Test
-  void flakyBluejayLosesNothingDuplicatesNothingAndIsWaitedForAfterA429() throws Exception {
+  void flakyBluejayHoldsEveryCallOnceAndWholeAndIsWaitedForAfterA429() throws Exception {
     CallScript calls = CallScript.of("r2", CALLS, 11);
     List<String> keys = calls.expected().keySet().stream().map(calls::updateKeyOf).toList();
-    // 400 answers: 120 5xx, 40 429, 20 timeouts, 8 422, and 212 200 (= 220 calls - 8 refused).
-    Map<FaultPlan.Answer, Integer> counts =
-        Map.of(SERVER_ERROR, 120, RATE_LIMITED, 40, TIMEOUT, 20, INVALID, 8);
+    Predicate<String> simulated =
+        key -> calls.expected().get(calls.callIdOf(key)).simulationResultId() != null;
     FaultPlan plan =
-        FaultPlan.of(keys, counts, 2, RETRY_AFTER, REQUEST_TIMEOUT.multipliedBy(2), 2026);
+        FaultPlan.of(keys, COUNTS, 2, RETRY_AFTER, REQUEST_TIMEOUT.multipliedBy(2), SEED);
     assertThat(plan.totals())
-        .containsEntry(OK, 212)
+        .containsEntry(OK, CALLS - 8)
+        .containsEntry(INVALID, 8)
         .containsEntry(SERVER_ERROR, 120)
-        .containsEntry(RATE_LIMITED, 40)
-        .containsEntry(TIMEOUT, 20)
-        .containsEntry(INVALID, 8);
+        .containsEntry(APPLIED_THEN_5XX, 16);
+    // Every applied fault also hits simulated calls: what must never be POSTed twice.
+    for (FaultPlan.Answer kind :
+        List.of(APPLIED_THEN_5XX, APPLIED_THEN_TIMEOUT, APPLIED_THEN_RESET)) {
+      assertThat(
+              plan.appliedFaultKeys().stream()
+                  .filter(simulated)
+                  .filter(key -> plan.script(key).contains(kind))
+                  .count())
+          .as("simulated calls answered %s", kind)
+          .isGreaterThanOrEqualTo(2);
+    }
+    Map<FaultPlan.Answer, Integer> planned = plan.totals(simulated);
+    Map<FaultPlan.Answer, Integer> appliedFaultsOnSimulated = new EnumMap<>(FaultPlan.Answer.class);
+    plan.appliedFaultKeys().stream()
+        .filter(simulated)
+        .flatMap(key -> plan.script(key).stream().filter(FaultPlan.Answer::applied))
+        .forEach(kind -> appliedFaultsOnSimulated.merge(kind, 1, Integer::sum));
 
     try (LogCapture logs = LogCapture.start();
         BluejayStandIn bluejay = new BluejayStandIn();
@@ -100,20 +150,19 @@ class FlakyBluejayIT {
       bluejay.plan(plan);
       Map<String, String> settings = harness.settings(bluejay, API_KEY, "state");
       settings.put("delivery.request-timeout", REQUEST_TIMEOUT.toMillis() + "ms");
-      // Two retryable faults and two look-ups (a simulated call after a timeout) at most: far
-      // below; nothing runs out of attempts but by design.
+      // Two faults and two look-ups (a simulated call after a timeout) at most: far below;
+      // nothing runs out of attempts but by design.
       settings.put("delivery.max-attempts", "12");
 
       try (BridgeApp app = harness.start(settings, new SimpleMeterRegistry());
           KafkaProducer<String, SpecificRecord> producer = harness.producer()) {
         calls.produce(producer, harness.prefix());
 
-        // Every call settles: taken by Bluejay (a receipt) or refused (a delivery DLQ record).
-        int refused = plan.refused().size();
-        harness.awaitRecords("receipts", CALLS - refused);
-        harness.awaitRecords("delivery-dlq", refused);
+        // Every call settles, whichever way: a receipt or a delivery DLQ record.
+        kafka.awaitRecords(
+            List.of(harness.topic("receipts"), harness.topic("delivery-dlq")), CALLS);
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
-        // Then nothing more: a further request would be a duplicate.
+        // Then nothing more: a further request would be a re-send.
         await()
             .during(Duration.ofSeconds(1))
             .atMost(Duration.ofSeconds(10))
@@ -121,52 +170,188 @@ class FlakyBluejayIT {
       }
 
       List<Exchange> exchanges = bluejay.exchanges();
+      List<Applied> applied = bluejay.applied();
       List<ConsumerRecord<String, String>> dlq = kafka.readAll(harness.topic("delivery-dlq"));
       List<ConsumerRecord<String, String>> receipts = kafka.readAll(harness.topic("receipts"));
+      Map<String, Integer> unplannedTimeouts = unplannedTimeouts(calls, plan, exchanges, logs);
+      List<String> failures = new ArrayList<>();
 
-      // The reconciliation, at the receiver, by call_id.
-      Map<String, Integer> acceptedByCall = new TreeMap<>();
-      List<String> problems = new ArrayList<>();
-      for (Exchange exchange : exchanges) {
-        if (exchange.endpoint() != Endpoint.RETRIEVE_SIMULATION_RESULT && exchange.accepted()) {
-          String callId = calls.callIdOf(exchange.key());
-          acceptedByCall.merge(callId, 1, Integer::sum);
-          problems.addAll(calls.checkBody(callId, exchange.json()));
-        }
+      // What Bluejay holds, by call.
+      Map<String, List<Applied>> heldByCall = new TreeMap<>();
+      for (Applied update : applied) {
+        heldByCall
+            .computeIfAbsent(calls.callIdOf(update.key()), id -> new ArrayList<>())
+            .add(update);
       }
       Set<String> produced = calls.expected().keySet();
-      Set<String> delivered = acceptedByCall.keySet();
-      Set<String> deadLettered = new HashSet<>();
+      Set<String> held = heldByCall.keySet();
+      Set<String> receipted = new TreeSet<>();
+      receipts.forEach(r -> receipted.add(r.key()));
+      Set<String> deadLettered = new TreeSet<>();
       dlq.forEach(r -> deadLettered.add(r.key()));
-      long duplicates = acceptedByCall.values().stream().filter(n -> n > 1).count();
-      Set<String> lost = new HashSet<>(produced);
-      lost.removeAll(delivered);
-      lost.removeAll(deadLettered);
-      Set<String> both = new HashSet<>(delivered);
-      both.retainAll(deadLettered);
+      Set<String> refused = new TreeSet<>();
+      plan.refused().forEach(key -> refused.add(calls.callIdOf(key)));
+
+      // The bridge's account against Bluejay's.
+      failures.addAll(
+          problems(
+              "lost (neither held by Bluejay nor dead-lettered)",
+              minus(minus(produced, held), deadLettered)));
+      failures.addAll(
+          problems("held by Bluejay and dead-lettered", intersection(held, deadLettered)));
+      failures.addAll(problems("receipted, but Bluejay holds nothing", minus(receipted, held)));
+      failures.addAll(
+          problems(
+              "held by Bluejay without a receipt", minus(minus(held, receipted), deadLettered)));
+      failures.addAll(problems("dead-lettered though not refused", minus(deadLettered, refused)));
+      failures.addAll(problems("refused but not dead-lettered", minus(refused, deadLettered)));
+      if (receipts.size() != receipted.size()) {
+        failures.add(
+            (receipts.size() - receipted.size()) + " receipt(s) more than calls receipted");
+      }
+      if (dlq.size() != deadLettered.size()) {
+        failures.add((dlq.size() - deadLettered.size()) + " dead letter(s) more than calls");
+      }
+
+      // Once and whole: per call, by content.
+      int maxAppliedPuts = 0;
+      for (Map.Entry<String, List<Applied>> entry : heldByCall.entrySet()) {
+        String callId = entry.getKey();
+        List<Applied> updates = entry.getValue();
+        String key = calls.updateKeyOf(callId);
+        int extra = unplannedTimeouts.getOrDefault(callId, 0);
+        if (simulated.test(key)) {
+          if (updates.size() > 1) {
+            failures.add(
+                "simulation result "
+                    + key
+                    + " (call "
+                    + callId
+                    + ") applied "
+                    + updates.size()
+                    + " times: Bluejay appends, its tool calls are doubled");
+          }
+        } else {
+          maxAppliedPuts = Math.max(maxAppliedPuts, updates.size());
+          int bound = 1 + (int) plan.script(key).stream().filter(FaultPlan.Answer::applied).count();
+          if (updates.size() > bound + extra) {
+            failures.add(
+                "call "
+                    + callId
+                    + ": Bluejay applied "
+                    + updates.size()
+                    + " PUTs, over the bound "
+                    + (bound + extra)
+                    + " (1 + its applied faults + "
+                    + extra
+                    + " unplanned client timeouts)");
+          }
+        }
+        Set<JsonNode> distinct = new LinkedHashSet<>();
+        for (int i = 0; i < updates.size(); i++) {
+          JsonNode body = updates.get(i).json();
+          distinct.add(body);
+          List<String> wrong = calls.checkBody(callId, body);
+          if (!wrong.isEmpty()) {
+            failures.add(
+                "call "
+                    + callId
+                    + ": applied body "
+                    + (i + 1)
+                    + " of "
+                    + updates.size()
+                    + " is not the whole call: "
+                    + wrong);
+          }
+        }
+        if (distinct.size() > 1) {
+          failures.add(
+              "call "
+                  + callId
+                  + " split or overwritten: Bluejay applied "
+                  + distinct.size()
+                  + " different bodies");
+        }
+        if (!simulated.test(key)) {
+          // What Bluejay holds last for a production call: the last PUT.
+          JsonNode last = bluejay.heldCallLog(callId).orElseThrow();
+          List<String> wrong = calls.checkBody(callId, last);
+          if (!wrong.isEmpty()) {
+            failures.add(
+                "call " + callId + ": Bluejay holds a body that is not the whole call: " + wrong);
+          }
+        }
+      }
+
+      // No more requests than the script answers (a simulated call's ends at its applied fault).
+      Map<String, Integer> requestsByKey = new HashMap<>();
       Map<FaultPlan.Answer, Integer> answered = new EnumMap<>(FaultPlan.Answer.class);
-      exchanges.stream()
-          .filter(e -> e.endpoint() != Endpoint.RETRIEVE_SIMULATION_RESULT)
-          .forEach(e -> answered.merge(plan.kind(e.key(), e.attempt()), 1, Integer::sum));
-      Set<String> disturbed = disturbed(calls, plan, exchanges, logs);
-      Duration minWait = minWaitAfterRateLimit(plan, exchanges, calls, disturbed);
+      for (Exchange exchange : exchanges) {
+        if (exchange.endpoint() != Endpoint.RETRIEVE_SIMULATION_RESULT) {
+          requestsByKey.merge(exchange.key(), 1, Integer::sum);
+          answered.merge(plan.kind(exchange.key(), exchange.attempt()), 1, Integer::sum);
+        }
+      }
+      requestsByKey.forEach(
+          (key, requests) -> {
+            int bound = scriptLength(plan, key, simulated.test(key));
+            int extra = unplannedTimeouts.getOrDefault(calls.callIdOf(key), 0);
+            if (requests > bound + extra) {
+              failures.add(
+                  calls.callIdOf(key)
+                      + ": "
+                      + requests
+                      + " update requests, over the bound "
+                      + (bound + extra)
+                      + " (its script's "
+                      + bound
+                      + " answers + "
+                      + extra
+                      + " unplanned client timeouts)");
+            }
+          });
+      for (FaultPlan.Answer kind : FAULTS) {
+        if (!answered.getOrDefault(kind, 0).equals(planned.getOrDefault(kind, 0))) {
+          failures.add(
+              kind
+                  + " answers: "
+                  + answered.getOrDefault(kind, 0)
+                  + ", planned "
+                  + planned.getOrDefault(kind, 0));
+        }
+      }
+      if (unplannedTimeouts.isEmpty() && !answered.equals(planned)) {
+        failures.add("the receiver's answers " + answered + ", planned exactly " + planned);
+      }
+      if (unplannedTimeouts.size() >= CALLS / 20) {
+        failures.add(unplannedTimeouts.size() + " calls disturbed by unplanned client timeouts");
+      }
+      Duration minWait = minWaitAfterRateLimit(plan, exchanges, calls, unplannedTimeouts, failures);
+      if (minWait.compareTo(RETRY_AFTER) < 0) {
+        failures.add("a request " + minWait.toMillis() + " ms after a 429 with Retry-After: 1");
+      }
+
       System.out.println(
           "R2 figures: produced="
               + produced.size()
-              + " delivered="
-              + delivered.size()
-              + " dead-lettered="
-              + dlq.size()
-              + " duplicates="
-              + duplicates
-              + " lost="
-              + lost.size()
+              + " held="
+              + held.size()
               + " receipts="
               + receipts.size()
+              + " dead-lettered="
+              + dlq.size()
+              + " applied_updates="
+              + applied.size()
+              + " max_puts_applied_per_production_call="
+              + maxAppliedPuts
               + " update_requests="
               + answered.values().stream().mapToInt(Integer::intValue).sum()
               + " answers="
               + answered
+              + " planned="
+              + planned
+              + " applied_faults_on_simulated_calls="
+              + appliedFaultsOnSimulated
               + " lookups="
               + exchanges.stream()
                   .filter(e -> e.endpoint() == Endpoint.RETRIEVE_SIMULATION_RESULT)
@@ -174,42 +359,12 @@ class FlakyBluejayIT {
               + " min_ms_after_429="
               + minWait.toMillis()
               + " disturbed_by_unplanned_client_timeouts="
-              + disturbed.size());
-
-      assertThat(problems).as("bodies Bluejay took").isEmpty();
-      assertThat(lost).as("lost").isEmpty();
-      assertThat(both).as("both delivered and dead-lettered").isEmpty();
-      acceptedByCall.forEach(
-          (callId, n) -> {
-            if (n > 1) {
-              assertThat(calls.expected().get(callId).simulationResultId())
-                  .as("a simulated call taken twice: %s", callId)
-                  .isNull();
-              assertThat(disturbed)
-                  .as("a production call taken twice with no client timeout to explain it")
-                  .contains(callId);
-            }
-          });
-      assertThat(disturbed.size())
-          .as("calls disturbed by unplanned timeouts")
-          .isLessThan(CALLS / 20);
-      assertThat(delivered.size() + deadLettered.size()).isEqualTo(produced.size());
-      assertThat(dlq).as("one DLQ record per refused call").hasSize(deadLettered.size());
-      assertThat(receipts).hasSize(delivered.size());
-      // The planned faults exactly; a disturbed call's extra attempts get its last answer again.
-      for (FaultPlan.Answer kind : List.of(SERVER_ERROR, RATE_LIMITED, TIMEOUT)) {
-        assertThat(answered.get(kind)).as("%s answers", kind).isEqualTo(plan.totals().get(kind));
-      }
-      if (disturbed.isEmpty()) {
-        assertThat(answered)
-            .as("the receiver's answers, exactly as planned")
-            .containsExactlyInAnyOrderEntriesOf(plan.totals());
-      }
+              + unplannedTimeouts.size()
+              + " problems="
+              + failures.size());
+      assertThat(failures).as("R2: what Bluejay holds against what was produced").isEmpty();
 
       // Every 422 call in the delivery DLQ with Bluejay's detail.
-      Set<String> refusedCalls = new HashSet<>();
-      plan.refused().forEach(key -> refusedCalls.add(calls.callIdOf(key)));
-      assertThat(deadLettered).isEqualTo(refusedCalls);
       for (ConsumerRecord<String, String> record : dlq) {
         JsonNode value = JSON.readTree(record.value());
         assertThat(KafkaTestCluster.reason(record)).isEqualTo("http-422");
@@ -224,51 +379,68 @@ class FlakyBluejayIT {
         assertThat(value.get("detail").get(0).get("msg").asText()).isEqualTo(FaultPlan.INVALID_MSG);
         assertThat(calls.checkBody(record.key(), value.get("request_body"))).isEmpty();
       }
-
-      // No request for a call before the Retry-After of its 429 had passed.
-      assertThat(minWait).isGreaterThanOrEqualTo(RETRY_AFTER);
       bluejay.assertAllRequestsValid();
       logs.assertNoneContains(API_KEY);
     }
   }
 
   /**
-   * Calls whose client saw more timeouts (from the "will retry" log lines) than the plan held back
-   * answers for them: an answer sent at once reached the client too late.
+   * The answers of {@code key}'s script the receiver gives: a simulated call's end at its applied
+   * fault.
    */
-  private static Set<String> disturbed(
+  private static int scriptLength(FaultPlan plan, String key, boolean simulated) {
+    List<FaultPlan.Answer> script = plan.script(key);
+    if (simulated) {
+      for (int i = 0; i < script.size(); i++) {
+        if (script.get(i).applied()) {
+          return i + 1;
+        }
+      }
+    }
+    return script.size();
+  }
+
+  /**
+   * Per call, how many more timeouts its client saw (from the "will retry" log lines) than the plan
+   * held answers back for it: an answer sent at once reached the client too late. Only calls with
+   * at least one.
+   */
+  private static Map<String, Integer> unplannedTimeouts(
       CallScript calls, FaultPlan plan, List<Exchange> exchanges, LogCapture logs) {
     Map<String, Integer> planned = new HashMap<>();
     exchanges.stream()
         .filter(e -> e.endpoint() != Endpoint.RETRIEVE_SIMULATION_RESULT)
-        .filter(e -> plan.kind(e.key(), e.attempt()) == TIMEOUT)
+        .filter(e -> plan.kind(e.key(), e.attempt()).held())
         .forEach(e -> planned.merge(calls.callIdOf(e.key()), 1, Integer::sum));
     Map<String, Integer> seen = new HashMap<>();
-    java.util.regex.Pattern retry =
-        java.util.regex.Pattern.compile("will retry call_id=(\\S+) attempt=\\d+ error=\"(.*)");
+    Pattern retry = Pattern.compile("will retry call_id=(\\S+) attempt=\\d+ error=\"(.*)");
     for (String line : logs.lines()) {
-      java.util.regex.Matcher m = retry.matcher(line);
+      Matcher m = retry.matcher(line);
       if (m.find() && m.group(2).contains("timed out")) {
         seen.merge(m.group(1), 1, Integer::sum);
       }
     }
-    Set<String> disturbed = new HashSet<>();
+    Map<String, Integer> unplanned = new TreeMap<>();
     seen.forEach(
         (callId, n) -> {
           if (n > planned.getOrDefault(callId, 0)) {
-            disturbed.add(callId);
+            unplanned.put(callId, n - planned.getOrDefault(callId, 0));
           }
         });
-    return disturbed;
+    return unplanned;
   }
 
   /**
    * The shortest time, at the receiver, from a 429 to the next request of the same call (the next
    * update, or the look-up before it), over calls not disturbed; {@code Duration.ofDays(1)} if
-   * there was no 429.
+   * there was no 429. A 429 with no request after it, or fewer 429s than planned, is a failure.
    */
   private static Duration minWaitAfterRateLimit(
-      FaultPlan plan, List<Exchange> exchanges, CallScript calls, Set<String> disturbed) {
+      FaultPlan plan,
+      List<Exchange> exchanges,
+      CallScript calls,
+      Map<String, Integer> disturbed,
+      List<String> failures) {
     Map<String, Long> rateLimitedAt = new HashMap<>();
     long min = Duration.ofDays(1).toNanos();
     int checked = 0;
@@ -276,7 +448,7 @@ class FlakyBluejayIT {
       Long at = rateLimitedAt.remove(exchange.key());
       if (at != null) {
         checked++;
-        if (!disturbed.contains(calls.callIdOf(exchange.key()))) {
+        if (!disturbed.containsKey(calls.callIdOf(exchange.key()))) {
           min = Math.min(min, exchange.receivedNanos() - at);
         }
       }
@@ -285,8 +457,28 @@ class FlakyBluejayIT {
         rateLimitedAt.put(exchange.key(), exchange.receivedNanos());
       }
     }
-    assertThat(rateLimitedAt).as("a 429 with no request after it").isEmpty();
-    assertThat(checked).isEqualTo(40);
+    if (!rateLimitedAt.isEmpty()) {
+      failures.add("a 429 with no request after it: " + rateLimitedAt.keySet());
+    }
+    if (checked != COUNTS.get(RATE_LIMITED)) {
+      failures.add(checked + " requests after a 429, planned " + COUNTS.get(RATE_LIMITED));
+    }
     return Duration.ofNanos(min);
+  }
+
+  private static List<String> problems(String what, Set<String> callIds) {
+    return callIds.isEmpty() ? List.of() : List.of(callIds.size() + " " + what + ": " + callIds);
+  }
+
+  private static Set<String> minus(Set<String> a, Set<String> b) {
+    Set<String> result = new TreeSet<>(a);
+    result.removeAll(b);
+    return result;
+  }
+
+  private static Set<String> intersection(Set<String> a, Set<String> b) {
+    Set<String> result = new HashSet<>(a);
+    result.retainAll(b);
+    return new TreeSet<>(result);
   }
 }

@@ -201,6 +201,192 @@ class PoisonInputIT {
   }
 
   /**
+   * Issue 13 items 6 and 7 (R12, hostile inputs), on a broker whose topics keep Kafka 4's default
+   * {@code message.timestamp.after.max.ms} (1 h): an occurred_at three days ahead, one ten days
+   * behind the stream, an Avro value declaring 2^31 nulls in a field only its writer has, and JSON
+   * nested a thousand levels deep, each keyed to a good call. Each reaches the input DLQ with its
+   * reason (the first never makes a write the broker refuses, as it did when changelog records
+   * carried occurred_at: the stream thread was replaced, read the record again, for ever), Kafka
+   * Streams stays RUNNING with no stream thread replaced, and every good call is delivered exactly.
+   */
+  @Test
+  void hostileTimestampsAvroBombsAndDeepJsonAreDeadLetteredWhileTheAppKeepsRunning()
+      throws Exception {
+    try (LogCapture logs = LogCapture.start();
+        BluejayStandIn bluejay = new BluejayStandIn();
+        BridgeHarness harness = BridgeHarness.create(kafka, dir, "r12", 3, Map.of())) {
+      CallScript good = CallScript.of("r12", 12, 13);
+      List<String> callIds = new ArrayList<>(good.expected().keySet());
+      Map<String, String> settings = harness.settings(bluejay, API_KEY, "state");
+
+      try (BridgeApp app = harness.start(settings, new SimpleMeterRegistry());
+          KafkaProducer<String, SpecificRecord> producer = harness.producer();
+          KafkaProducer<String, byte[]> raw = harness.rawProducer()) {
+        List<CallScript.Planned> records = good.records();
+        CallScript.produce(producer, harness.prefix(), records);
+        String toolCalls = harness.topic("tool-calls");
+        // After the good records of its call on the same partition of the same topic, so that
+        // the task's stream time already stands at T0 when it comes.
+        String aheadKey = callIds.get(1);
+        String behindKey = callIds.get(2);
+        producer.send(
+            new ProducerRecord<>(
+                toolCalls,
+                aheadKey,
+                toolCall(aheadKey, "three days ahead", 10)
+                    .setOccurredAt(java.time.Instant.now().plus(Duration.ofDays(3)))
+                    .build()));
+        producer.send(
+            new ProducerRecord<>(
+                toolCalls,
+                behindKey,
+                toolCall(behindKey, "ten days behind", 10)
+                    .setOccurredAt(
+                        dev.bluejaybridge.testkit.Telemetry.T0.minus(Duration.ofDays(10)))
+                    .build()));
+        String deepKey = callIds.get(3);
+        producer.send(
+            new ProducerRecord<>(
+                toolCalls,
+                deepKey,
+                toolCall(deepKey, "deep", 10)
+                    .setParametersJson("{\"a\":".repeat(1000) + "1" + "}".repeat(1000))
+                    .build()));
+        producer.flush();
+        String bombKey = callIds.get(4);
+        raw.send(new ProducerRecord<>(toolCalls, bombKey, avroBomb(harness, bombKey)));
+        raw.flush();
+
+        List<ConsumerRecord<String, String>> dlq = harness.awaitRecords("input-dlq", 4);
+        ProgressWait.forCount(good.expected().size(), "requests to Bluejay")
+            .until(() -> bluejay.requests().size());
+        await()
+            .during(Duration.ofSeconds(1))
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> bluejay.requests().size() == good.expected().size());
+
+        assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(logs.containing("stream thread failed")).isEmpty();
+        assertThat(dlq)
+            .extracting(r -> KafkaTestCluster.reason(r) + " key=" + r.key())
+            .containsExactlyInAnyOrder(
+                "bad-timestamp key=" + aheadKey,
+                "bad-timestamp key=" + behindKey,
+                "decode-limit key=" + deepKey,
+                "decode-limit key=" + bombKey);
+        long now = System.currentTimeMillis();
+        assertThat(dlq)
+            .as("dead letters carry the moment they were written")
+            .allSatisfy(r -> assertThat(r.timestamp()).isBetween(now - 600_000, now + 1_000));
+        assertThat(good.reconcile(bluejay.requests())).as("reconciliation problems").isEmpty();
+        bluejay.assertAllRequestsValid();
+      }
+    }
+  }
+
+  /**
+   * Issue 13 items 6 and 10: the input DLQ topic takes smaller records than the input topics. The
+   * dead letter of a 200 KB poison value is refused by the broker; the task fails once (the
+   * transaction is lost, nothing is skipped), the stream thread is replaced after a backoff, and
+   * when the record is read again its dead letter is written without the value, which a header
+   * names. No endless loop of replaced threads, and the good calls around it are delivered.
+   */
+  @Test
+  void deadLetterTooLargeForTheDlqTopicIsWrittenWithoutItsValueAfterOneRetry() throws Exception {
+    try (LogCapture logs = LogCapture.start();
+        BluejayStandIn bluejay = new BluejayStandIn();
+        BridgeHarness harness =
+            BridgeHarness.create(
+                kafka, dir, "r12b", 3, Map.of("max.message.bytes", String.valueOf(1 << 20)))) {
+      try (org.apache.kafka.clients.admin.Admin admin =
+          org.apache.kafka.clients.admin.Admin.create(
+              Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        org.apache.kafka.common.config.ConfigResource dlqTopic =
+            new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                harness.topic("input-dlq"));
+        admin
+            .incrementalAlterConfigs(
+                Map.of(
+                    dlqTopic,
+                    List.of(
+                        new org.apache.kafka.clients.admin.AlterConfigOp(
+                            new org.apache.kafka.clients.admin.ConfigEntry(
+                                "max.message.bytes", String.valueOf(64 << 10)),
+                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+            .all()
+            .get();
+      }
+      CallScript good = CallScript.of("r12b", 8, 17);
+      int junkBytes = 200_000;
+      Map<String, String> settings = harness.settings(bluejay, API_KEY, "state");
+
+      try (BridgeApp app = harness.start(settings, new SimpleMeterRegistry());
+          KafkaProducer<String, SpecificRecord> producer = harness.producer();
+          KafkaProducer<String, byte[]> raw = harness.rawProducer()) {
+        List<CallScript.Planned> records = good.records();
+        int half = records.size() / 2;
+        CallScript.produce(producer, harness.prefix(), records.subList(0, half));
+        byte[] junk = new byte[junkBytes];
+        Arrays.fill(junk, (byte) 'x');
+        raw.send(new ProducerRecord<>(harness.topic("events"), "r12b-junk", junk));
+        raw.flush();
+        CallScript.produce(producer, harness.prefix(), records.subList(half, records.size()));
+
+        List<ConsumerRecord<String, String>> dlq = harness.awaitRecords("input-dlq", 1);
+        ProgressWait.forCount(good.expected().size(), "requests to Bluejay")
+            .until(() -> bluejay.requests().size());
+        await("Kafka Streams RUNNING again")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> app.state() == KafkaStreams.State.RUNNING);
+
+        assertThat(dlq)
+            .singleElement()
+            .satisfies(
+                r -> {
+                  assertThat(r.key()).isEqualTo("r12b-junk");
+                  assertThat(r.value()).as("the value is dropped").isNull();
+                  assertThat(KafkaTestCluster.reason(r)).isEqualTo("bad-magic-byte");
+                  assertThat(
+                          new String(
+                              r.headers().lastHeader("bridge.error.value-dropped-bytes").value(),
+                              StandardCharsets.UTF_8))
+                      .isEqualTo(String.valueOf(junkBytes));
+                });
+        assertThat(logs.containing("stream thread failed"))
+            .as("the refusal failed the task once, not in a loop")
+            .hasSizeBetween(1, 2);
+        assertThat(good.reconcile(bluejay.requests())).as("reconciliation problems").isEmpty();
+      }
+    }
+  }
+
+  /**
+   * A ToolCall by a writer whose schema has one more field, an array of nulls, declaring 2^31 items
+   * in a few bytes.
+   */
+  private static byte[] avroBomb(BridgeHarness harness, String callId) throws IOException {
+    String toolCalls = harness.topic("tool-calls");
+    String json = dev.bluejaybridge.telemetry.ToolCall.SCHEMA$.toString();
+    Schema writer =
+        new Schema.Parser()
+            .parse(
+                json.substring(0, json.length() - 2)
+                    + ",{\"name\":\"junk\",\"type\":{\"type\":\"array\",\"items\":\"null\"}}]}");
+    int id = harness.registry().register(toolCalls + "-value", writer);
+    byte[] known =
+        new AvroSerializer<SpecificRecord>(harness.registry(), true)
+            .serialize(toolCalls, toolCall(callId, "bomb", 10).build());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(WireFormat.decode(known).payload());
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    encoder.writeLong(1L << 31);
+    encoder.writeLong(0);
+    encoder.flush();
+    return WireFormat.encode(id, out.toByteArray());
+  }
+
+  /**
    * One record of each kind of poison; each decodable one keyed to a good call, so that call must
    * still be delivered exactly with its own good records.
    */

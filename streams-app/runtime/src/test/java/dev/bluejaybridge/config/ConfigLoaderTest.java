@@ -118,6 +118,58 @@ class ConfigLoaderTest {
     assertThat(String.join("\n", e.problems())).doesNotContain("whsec-1");
   }
 
+  /** Issue 13 item 11: the webhook receiver's own server, its defaults and its limits. */
+  @Test
+  void webhooksHaveAPortAddressBodyLimitAndRetentionOfTheirOwn() {
+    BridgeConfig.Webhooks defaults =
+        ConfigLoader.parse(Map.of("kafka.bootstrap.servers", "k:9092", "schema.registry.url", "x"))
+            .webhooks();
+    BridgeConfig.Webhooks set =
+        ConfigLoader.parse(
+                Map.of(
+                    "kafka.bootstrap.servers", "k:9092",
+                    "schema.registry.url", "x",
+                    "webhooks.signing-secret", "whsec-1",
+                    "webhooks.port", "9443",
+                    "webhooks.bind-address", "10.0.0.7",
+                    "webhooks.max-body-bytes", "256KiB",
+                    "webhooks.dedupe-retention", "3d"))
+            .webhooks();
+
+    assertThat(defaults.enabled()).isFalse();
+    assertThat(defaults.port()).isEqualTo(8081);
+    assertThat(defaults.bindAddress()).isEqualTo("0.0.0.0");
+    assertThat(defaults.maxBodyBytes()).isEqualTo(1L << 20);
+    assertThat(defaults.dedupeRetention()).isEqualTo(Duration.ofHours(24));
+    assertThat(set.enabled()).isTrue();
+    assertThat(set)
+        .extracting(
+            BridgeConfig.Webhooks::port,
+            BridgeConfig.Webhooks::bindAddress,
+            BridgeConfig.Webhooks::maxBodyBytes,
+            BridgeConfig.Webhooks::dedupeRetention)
+        .containsExactly(9443, "10.0.0.7", 256L << 10, Duration.ofDays(3));
+  }
+
+  @Test
+  void refusesWebhookSettingsThatCannotWork() {
+    ConfigException e =
+        problemsWith(
+            Map.of(
+                "webhooks.signing-secret", "whsec-1",
+                "webhooks.port", "8080",
+                "webhooks.bind-address", "any host",
+                "webhooks.max-body-bytes", "1GiB",
+                "webhooks.dedupe-retention", "0s"));
+
+    assertThat(e.problems())
+        .containsExactlyInAnyOrder(
+            "webhooks.port: 8080 is admin.port too; the webhook receiver has a port of its own",
+            "webhooks.bind-address: 'any host' is not a host name or address",
+            "webhooks.max-body-bytes: 1GiB is above the maximum 64MiB",
+            "webhooks.dedupe-retention: '0s' must be more than 0");
+  }
+
   @Test
   void refusesMemtableMemoryThatIsNotLessThanTheTotal() {
     ConfigException e =

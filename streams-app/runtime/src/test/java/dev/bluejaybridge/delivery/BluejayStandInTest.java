@@ -18,6 +18,7 @@ import dev.bluejaybridge.bluejay.SimulationResultView;
 import dev.bluejaybridge.http.Secret;
 import dev.bluejaybridge.testkit.BluejayStandIn;
 import dev.bluejaybridge.testkit.BluejayStandIn.ValidationFailure;
+import dev.bluejaybridge.testkit.FaultPlan;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -263,6 +264,109 @@ class BluejayStandInTest {
     // The outcome-unknown POST went through; the 500 did not.
     assertThat(client.retrieveSimulationResult("5").actualToolCalls())
         .containsExactly(new SimulationResultView.ActualToolCall("t", 1L));
+  }
+
+  /** Issue 13 ("the stand-in can apply a request and then time out or answer 5xx"). */
+  @Test
+  void holdsWhatItAppliedThoughItAnsweredAFaultAndTheLookUpSeesIt() {
+    byte[] first =
+        bytes(
+            "{\"simulation_result_id\":\"6\",\"tool_calls\":[{\"name\":\"a\",\"start_offset_ms\":1}]}");
+    byte[] second =
+        bytes(
+            "{\"simulation_result_id\":\"6\",\"tool_calls\":[{\"name\":\"b\",\"start_offset_ms\":2}]}");
+    bluejay.stubSequence(
+        UPDATE_SIMULATION_RESULT,
+        BluejayStandIn.appliedThen(BluejayStandIn.status(502)),
+        BluejayStandIn.appliedThen(BluejayStandIn.connectionReset()),
+        BluejayStandIn.status(503));
+
+    RetryableException badGateway =
+        catchThrowableOfType(RetryableException.class, () -> client.updateSimulationResult(first));
+    RetryableException reset =
+        catchThrowableOfType(RetryableException.class, () -> client.updateSimulationResult(second));
+    RetryableException unavailable =
+        catchThrowableOfType(RetryableException.class, () -> client.updateSimulationResult(second));
+
+    assertThat(badGateway.status()).isEqualTo(502);
+    assertThat(reset.status()).isEqualTo(-1);
+    assertThat(unavailable.status()).isEqualTo(503);
+    // Bluejay holds the two applied POSTs, appended; not the one answered 503 without applying.
+    assertThat(client.retrieveSimulationResult("6").actualToolCalls())
+        .containsExactly(
+            new SimulationResultView.ActualToolCall("a", 1L),
+            new SimulationResultView.ActualToolCall("b", 2L));
+    assertThat(bluejay.applied())
+        .extracting(BluejayStandIn.Applied::key, BluejayStandIn.Applied::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("6", 502),
+            org.assertj.core.groups.Tuple.tuple("6", -1));
+    assertThat(bluejay.exchanges())
+        .filteredOn(e -> e.endpoint() == UPDATE_SIMULATION_RESULT)
+        .extracting(BluejayStandIn.Exchange::status, BluejayStandIn.Exchange::applied)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(502, true),
+            org.assertj.core.groups.Tuple.tuple(-1, true),
+            org.assertj.core.groups.Tuple.tuple(503, false));
+  }
+
+  /** Issue 13: an update applied, then answered only after the client gave up. */
+  @Test
+  void holdsAnUpdateAppliedThenTimedOutAndTheLastPutOfACall() {
+    bluejay.stubUpdateLog(
+        "c-9",
+        BluejayStandIn.appliedThen(BluejayStandIn.delayedOk(UPDATE_LOG, Duration.ofSeconds(2))));
+    try (BluejayClient impatient =
+        BluejayClient.create(bluejay.baseUrl(), () -> Secret.of(KEY), Duration.ofMillis(200))) {
+      RetryableException timeout =
+          catchThrowableOfType(
+              RetryableException.class, () -> impatient.updateLog("c-9", bytes(GOOD_UPDATE_LOG)));
+      assertThat(timeout.outcomeUnknown()).isTrue();
+    }
+    String replaced = GOOD_UPDATE_LOG.replace("\"k\": \"v\"", "\"k\": \"w\"");
+    bluejay.reset();
+    assertThat(bluejay.heldCallLog("c-9")).isEmpty();
+    bluejay.stubUpdateLog("c-9", BluejayStandIn.appliedThen(BluejayStandIn.status(500)));
+    assertThatThrownBy(() -> client.updateLog("c-9", bytes(GOOD_UPDATE_LOG)))
+        .isInstanceOf(RetryableException.class);
+    bluejay.reset();
+    client.updateLog("c-9", bytes(GOOD_UPDATE_LOG));
+    client.updateLog("c-9", bytes(replaced));
+
+    // A PUT replaces: Bluejay holds the last one applied.
+    assertThat(bluejay.heldCallLog("c-9"))
+        .hasValueSatisfying(
+            log -> assertThat(log.path("metadata").path("k").asText()).isEqualTo("w"));
+    assertThat(bluejay.applied()).hasSize(2);
+    assertThat(bluejay.heldCallLog("c-10")).isEmpty();
+  }
+
+  /** Issue 13: FaultPlan's applied faults are applied by the stand-in, whatever it answers. */
+  @Test
+  void faultPlanAppliesTheAppliedFaults() {
+    FaultPlan plan =
+        FaultPlan.of(
+            List.of("c-1", "c-2", "c-3"),
+            java.util.Map.of(
+                FaultPlan.Answer.APPLIED_THEN_5XX, 1,
+                FaultPlan.Answer.APPLIED_THEN_RESET, 1,
+                FaultPlan.Answer.APPLIED_THEN_TIMEOUT, 1),
+            1,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            7);
+    bluejay.plan(plan);
+    try (BluejayClient impatient =
+        BluejayClient.create(bluejay.baseUrl(), () -> Secret.of(KEY), Duration.ofMillis(300))) {
+      for (String callId : List.of("c-1", "c-2", "c-3")) {
+        assertThatThrownBy(() -> impatient.updateLog(callId, bytes(GOOD_UPDATE_LOG)))
+            .isInstanceOf(RetryableException.class);
+        assertThat(impatient.updateLog(callId, bytes(GOOD_UPDATE_LOG)).status()).isEqualTo(200);
+      }
+    }
+
+    assertThat(bluejay.applied()).hasSize(6);
+    assertThat(bluejay.exchanges()).allMatch(BluejayStandIn.Exchange::applied);
   }
 
   @Test

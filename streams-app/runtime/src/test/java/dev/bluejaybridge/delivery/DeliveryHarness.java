@@ -2,9 +2,11 @@ package dev.bluejaybridge.delivery;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.bluejaybridge.aggregate.CallUpdate;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.http.Secret;
+import dev.bluejaybridge.pipeline.DeliveryStage;
 import dev.bluejaybridge.support.PipelineDriver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -12,9 +14,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -34,6 +43,12 @@ final class DeliveryHarness implements AutoCloseable {
   final AtomicReference<Secret> apiKey;
   private final List<TestRecord<String, byte[]>> receiptLog = new java.util.ArrayList<>();
   private final List<TestRecord<String, byte[]>> dlqLog = new java.util.ArrayList<>();
+
+  /** What the test hands the outbox directly, as the aggregation would (taken at each tick). */
+  final Queue<CallUpdate> feed = new ConcurrentLinkedQueue<>();
+
+  /** The commits the outbox sees ({@link CommitWatch}); the driver's own are not counted. */
+  final AtomicLong commits = new AtomicLong(CommitWatch.UNKNOWN);
 
   DeliveryHarness(URI baseUrl, Map<String, String> settings, ApiKeySource keys) {
     Map<String, String> all = new HashMap<>();
@@ -59,13 +74,65 @@ final class DeliveryHarness implements AutoCloseable {
               Dispatcher dispatcher =
                   new Dispatcher(bluejay, source, rate, config.delivery().maxInFlight());
               created.set(dispatcher);
-              return DeliveryTopology.stage(
-                  config, dispatcher, new DeliveryMetrics(meters, dispatcher, pipeline.clock));
+              DeliveryStage stage =
+                  DeliveryTopology.stage(
+                      config,
+                      dispatcher,
+                      new DeliveryMetrics(meters, dispatcher, pipeline.clock),
+                      context -> commits::get);
+              return new DeliveryStage(
+                  () -> new Feeding(stage.processor().get(), feed),
+                  stage.stores(),
+                  stage.sinks(),
+                  stage.partitionCount());
             });
     this.dispatcher = created.get();
     this.client = createdClient.get();
     this.receipts = driver.output(driver.config.topics().deliveryReceipts().orElseThrow());
     this.deliveryDlq = driver.output(driver.config.topics().deliveryDlq());
+  }
+
+  /** Hands {@code update} to the outbox at the next tick, as if the aggregation forwarded it. */
+  void feed(CallUpdate update) {
+    feed.add(update);
+  }
+
+  /** The outbox processor, also taking what {@link #feed} was given at each tick. */
+  @SuppressWarnings("unchecked")
+  private static final class Feeding implements Processor<String, CallUpdate, Object, Object> {
+    private final Processor<String, CallUpdate, Object, Object> inner;
+    private final Queue<CallUpdate> feed;
+    private ProcessorContext<Object, Object> context;
+
+    Feeding(Processor<String, CallUpdate, ?, ?> inner, Queue<CallUpdate> feed) {
+      this.inner = (Processor<String, CallUpdate, Object, Object>) inner;
+      this.feed = feed;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+      this.context = context;
+      inner.init(context);
+      context.schedule(
+          OutboxProcessor.TICK,
+          PunctuationType.WALL_CLOCK_TIME,
+          now -> {
+            CallUpdate update;
+            while ((update = feed.poll()) != null) {
+              inner.process(new Record<>(update.callId(), update, now));
+            }
+          });
+    }
+
+    @Override
+    public void process(Record<String, CallUpdate> record) {
+      inner.process(record);
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
   }
 
   /** Moves wall-clock time in small steps until {@code condition} holds (bounded in real time). */

@@ -28,6 +28,15 @@ class DeliveryPolicyTest {
   private static final Instant NOW = Instant.parse("2026-05-01T12:00:00Z");
   private static final int MAX_ATTEMPTS = 5;
 
+  /** Not held, and another call got an answer since the call's first attempt. */
+  private static final Outage.Standing WELL = new Outage.Standing(false, true);
+
+  /** Held for an outage. */
+  private static final Outage.Standing HELD = new Outage.Standing(true, false);
+
+  /** Not held, and no other call got an answer since the call's first attempt. */
+  private static final Outage.Standing ALONE = new Outage.Standing(false, false);
+
   /** The backoff draws its maximum, so the wait is the cap of the attempt: 1 s, 2 s, 4 s, ... */
   private final DeliveryPolicy policy =
       new DeliveryPolicy(MAX_ATTEMPTS, new Backoff(() -> 1.0, Duration.ofMinutes(10)));
@@ -176,7 +185,7 @@ class DeliveryPolicyTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void decidesAsTheTableSays(String name, OutboxEntry entry, Outcome outcome, Decision expected) {
-    assertThat(policy.decide(entry, outcome, NOW)).isEqualTo(expected);
+    assertThat(policy.decide(entry, outcome, NOW, WELL)).isEqualTo(expected);
   }
 
   @Test
@@ -187,7 +196,8 @@ class DeliveryPolicyTest {
         policy.decide(
             entry(Endpoint.UPDATE_LOG, DeliveryPolicy.NOT_FOUND_ATTEMPTS, false),
             failed(notFound),
-            NOW);
+            NOW,
+            WELL);
 
     assertThat(decision).isEqualTo(new Decision.DeadLetter(Cause.REFUSED, notFound));
     assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("http-404");
@@ -197,7 +207,8 @@ class DeliveryPolicyTest {
   void unprocessableIsDeadLetteredAtOnceWithItsStatus() {
     RejectedException invalid = rejected(422);
 
-    Decision decision = policy.decide(entry(Endpoint.UPDATE_LOG, 1, false), failed(invalid), NOW);
+    Decision decision =
+        policy.decide(entry(Endpoint.UPDATE_LOG, 1, false), failed(invalid), NOW, WELL);
 
     assertThat(decision).isEqualTo(new Decision.DeadLetter(Cause.REFUSED, invalid));
     assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("http-422");
@@ -207,7 +218,7 @@ class DeliveryPolicyTest {
   void exhaustedAttemptsHaveTheirReason() {
     Decision decision =
         policy.decide(
-            entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(status(500, null)), NOW);
+            entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(status(500, null)), NOW, WELL);
 
     assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("attempts-exhausted");
   }
@@ -215,23 +226,159 @@ class DeliveryPolicyTest {
   @Test
   void connectFailureHoldsEvenOnTheLastAttempt() {
     Decision decision =
-        policy.decide(entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(refused()), NOW);
+        policy.decide(
+            entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(refused()), NOW, WELL);
 
-    assertThat(decision).isEqualTo(new Decision.Hold("I/O error: connection refused"));
+    assertThat(decision).isEqualTo(new Decision.Hold("I/O error: connection refused", false));
     assertThat(DeliveryPolicy.neverArrived(failed(refused()))).isTrue();
     assertThat(DeliveryPolicy.neverArrived(failed(readTimeout()))).isFalse();
   }
 
   @Test
   void refusedKeyPausesEvenOnTheLastAttempt() {
-    for (int status : new int[] {401, 403}) {
-      AuthException refusal = auth(status);
+    AuthException refusal = auth(401);
 
-      Decision decision =
-          policy.decide(entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(refusal), NOW);
+    Decision decision =
+        policy.decide(entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(refusal), NOW, WELL);
 
-      assertThat(decision).isEqualTo(new Decision.Pause(refusal));
-    }
+    assertThat(decision).isEqualTo(new Decision.Pause(refusal));
+  }
+
+  /**
+   * Issue 13 item 9: a 403 may be about one resource only. The call's next attempt checks the key;
+   * only a key check refused too pauses, an accepted one dead-letters the call as {@code http-403}.
+   */
+  @Test
+  void forbiddenChecksTheKeyBeforePausingOrDeadLettering() {
+    AuthException forbidden = auth(403);
+    OutboxEntry entry = entry(Endpoint.UPDATE_LOG, 1, false);
+
+    assertThat(policy.decide(entry, failed(forbidden), NOW, WELL))
+        .isEqualTo(new Decision.CheckKey(forbidden));
+
+    entry.setKeyCheck(true);
+    assertThat(policy.decide(entry, failed(forbidden), NOW, WELL))
+        .as("the key check refused too: the key is refused")
+        .isEqualTo(new Decision.Pause(forbidden));
+    AuthException unauthorized = auth(401);
+    assertThat(policy.decide(entry, failed(unauthorized), NOW, WELL))
+        .isEqualTo(new Decision.Pause(unauthorized));
+    Decision accepted = policy.decide(entry, new Outcome.KeyAccepted("c-1", 1, 1), NOW, WELL);
+    assertThat(accepted).isEqualTo(new Decision.DeadLetter(Cause.FORBIDDEN, null));
+    assertThat(((Decision.DeadLetter) accepted).reason()).isEqualTo("http-403");
+  }
+
+  /**
+   * Issue 13 item 3: a 5xx to a POST may have been applied (Bluejay appends): the next attempt
+   * checks first; a PUT replaces, so it just goes again.
+   */
+  @Test
+  void serverErrorToAPostIsCheckedBeforePostingAgain() {
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_SIMULATION_RESULT, 1, false),
+                failed(status(502, null)),
+                NOW,
+                WELL))
+        .isEqualTo(new Decision.RetryAt(NOW.plusSeconds(1), true));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_SIMULATION_RESULT, 1, false),
+                failed(status(429, null)),
+                NOW,
+                WELL))
+        .as("a 429 was not taken")
+        .isEqualTo(new Decision.RetryAt(NOW.plusSeconds(1), false));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, 1, false), failed(status(502, null)), NOW, WELL))
+        .isEqualTo(new Decision.RetryAt(NOW.plusSeconds(1), false));
+  }
+
+  /** Issue 13 item 3: a check that cannot tell never leads to a second POST. */
+  @Test
+  void checkThatCannotTellDeadLettersAsOutcomeUnknown() {
+    Decision decision =
+        policy.decide(
+            entry(Endpoint.UPDATE_SIMULATION_RESULT, 2, true),
+            new Outcome.Unknown("c-1", 1, 2, "no tool calls"),
+            NOW,
+            WELL);
+
+    assertThat(decision).isEqualTo(new Decision.DeadLetter(Cause.OUTCOME_UNKNOWN, null));
+    assertThat(((Decision.DeadLetter) decision).reason()).isEqualTo("outcome-unknown");
+  }
+
+  /**
+   * Issue 13 item 4: while delivery is held for an outage, 5xx, 429 and timeouts spend no attempt,
+   * not even the last one, and a POST whose outcome is unknown is still checked first.
+   */
+  @Test
+  void failuresWhileHeldSpendNoAttempt() {
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false),
+                failed(status(503, null)),
+                NOW,
+                HELD))
+        .isEqualTo(new Decision.Hold("HTTP 503", false));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_SIMULATION_RESULT, MAX_ATTEMPTS, false),
+                failed(readTimeout()),
+                NOW,
+                HELD))
+        .isEqualTo(new Decision.Hold("I/O error: timeout", true));
+    RejectedException invalid = rejected(422);
+    assertThat(policy.decide(entry(Endpoint.UPDATE_LOG, 1, false), failed(invalid), NOW, HELD))
+        .as("a refusal is the call's own")
+        .isEqualTo(new Decision.DeadLetter(Cause.REFUSED, invalid));
+  }
+
+  /**
+   * Issue 13 item 4: a call's last attempt dead-letters it as {@code attempts-exhausted} only when
+   * another call got an answer since its first attempt; alone (or with every call failing) it is
+   * held instead, spending nothing, as an outage would be. The attempts before the last are spent
+   * as always, and a refusal is the call's own either way.
+   */
+  @Test
+  void lastAttemptWithNoOtherCallAnsweredHoldsInsteadOfDeadLettering() {
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false),
+                failed(status(503, null)),
+                NOW,
+                ALONE))
+        .isEqualTo(new Decision.Hold("HTTP 503", false));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_SIMULATION_RESULT, MAX_ATTEMPTS, false),
+                failed(readTimeout()),
+                NOW,
+                ALONE))
+        .as("a POST whose outcome is unknown is still checked first")
+        .isEqualTo(new Decision.Hold("I/O error: timeout", true));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS - 1, false),
+                failed(status(503, null)),
+                NOW,
+                ALONE))
+        .as("before the last attempt: spent as always")
+        .isEqualTo(new Decision.RetryAt(NOW.plusSeconds(8), false));
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false),
+                failed(status(503, null)),
+                NOW,
+                WELL))
+        .as("others answered: the failures are the call's own")
+        .isEqualTo(new Decision.DeadLetter(Cause.ATTEMPTS_EXHAUSTED, null));
+    RejectedException invalid = rejected(422);
+    assertThat(
+            policy.decide(
+                entry(Endpoint.UPDATE_LOG, MAX_ATTEMPTS, false), failed(invalid), NOW, ALONE))
+        .isEqualTo(new Decision.DeadLetter(Cause.REFUSED, invalid));
   }
 
   @Test
@@ -248,7 +395,7 @@ class DeliveryPolicyTest {
     OutboxEntry entry = entry(Endpoint.UPDATE_SIMULATION_RESULT, 1, false);
     OutboxEntry before = OutboxEntry.newBuilder(entry).build();
 
-    policy.decide(entry, failed(readTimeout()), NOW);
+    policy.decide(entry, failed(readTimeout()), NOW, WELL);
 
     assertThat(entry).isEqualTo(before);
   }

@@ -127,7 +127,9 @@ class DockerComposeTest {
             topics.transcripts(),
             topics.inputDlq(),
             topics.deliveryDlq(),
-            topics.deliveryReceipts().orElseThrow());
+            topics.deliveryReceipts().orElseThrow(),
+            topics.webhookDeliveries(),
+            topics.webhookEvents());
     assertThat(
             Stream.of(topics.toolCalls(), topics.events(), topics.transcripts())
                 .map(partitions::get)
@@ -135,6 +137,50 @@ class DockerComposeTest {
         .as("partition counts of the three input topics")
         .hasSize(1);
     assertThat(script).contains("--if-not-exists");
+  }
+
+  /**
+   * Issue 13 item 11: the stack takes webhooks on a port of their own, published apart from the
+   * admin port (which Prometheus scrapes), and creates their topics large enough for the largest
+   * body.
+   */
+  @Test
+  void webhooksHaveTheirOwnPublishedPortAndTopicsThatTakeTheLargestBody() {
+    BridgeConfig config = bridgeConfig();
+    int webhookPort = config.webhooks().port();
+    List<String> published = new ArrayList<>();
+    service("bridge").path("ports").forEach(p -> published.add(p.asText()));
+
+    assertThat(config.webhooks().enabled()).isTrue();
+    assertThat(webhookPort).isNotEqualTo(config.admin().port());
+    assertThat(published)
+        .anyMatch(p -> p.endsWith(":" + webhookPort))
+        .anyMatch(p -> p.endsWith(":" + config.admin().port()));
+    assertThat(published).extracting(p -> p.split(":")[0]).doesNotHaveDuplicates();
+    service("schema-registry")
+        .path("ports")
+        .forEach(
+            p ->
+                assertThat(published)
+                    .as("host ports of the bridge and the registry")
+                    .noneMatch(b -> b.split(":")[0].equals(p.asText().split(":")[0])));
+    assertThat(DeployFiles.read(DOCKERFILE))
+        .containsPattern("(?m)^EXPOSE .*\\b" + webhookPort + "\\b");
+
+    String script =
+        String.join(
+            "\n", DeployFiles.YAML.convertValue(service("topics").path("command"), String[].class));
+    for (String topic :
+        List.of(config.topics().webhookDeliveries(), config.topics().webhookEvents())) {
+      Matcher line =
+          Pattern.compile(
+                  "(?m)^\\s*create " + Pattern.quote(topic) + " .*max\\.message\\.bytes=(\\d+)")
+              .matcher(script);
+      assertThat(line.find()).as("%s created with max.message.bytes", topic).isTrue();
+      assertThat(Long.parseLong(line.group(1)))
+          .as("max.message.bytes of %s", topic)
+          .isGreaterThanOrEqualTo(config.webhooks().maxBodyBytes() + 64 * 1024);
+    }
   }
 
   @Test

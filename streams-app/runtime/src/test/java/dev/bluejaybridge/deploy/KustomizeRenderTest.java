@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bluejaybridge.config.BridgeConfig;
+import dev.bluejaybridge.config.ConfigKeys;
 import dev.bluejaybridge.config.ConfigLoader;
 import dev.bluejaybridge.config.Durations;
 import java.io.IOException;
@@ -130,12 +131,32 @@ class KustomizeRenderTest {
   }
 
   private static int adminContainerPort() {
-    for (JsonNode port : container().path("ports")) {
-      if (port.path("name").asText().equals("admin")) {
-        return port.path("containerPort").asInt();
+    return containerPort(container(), "admin")
+        .orElseThrow(() -> new AssertionError("the container has no port named admin"));
+  }
+
+  private static Optional<Integer> containerPort(JsonNode container, String name) {
+    for (JsonNode port : container.path("ports")) {
+      if (port.path("name").asText().equals(name)) {
+        return Optional.of(port.path("containerPort").asInt());
       }
     }
-    throw new AssertionError("the container has no port named admin");
+    return Optional.empty();
+  }
+
+  /** The config the app reads from the rendered ConfigMap and the container's environment. */
+  private BridgeConfig renderedConfig() throws IOException {
+    Path file = dir.resolve("bridge.properties");
+    Files.writeString(
+        file, configMap().path("data").path("bridge.properties").asText(), StandardCharsets.UTF_8);
+    return ConfigLoader.load(Optional.of(file), literalEnv());
+  }
+
+  /** True when the rule's ports name {@code port} (by name or number). */
+  private static boolean admits(JsonNode rule, String name, int number) {
+    return StreamSupport.stream(rule.path("ports").spliterator(), false)
+        .map(p -> p.path("port").asText())
+        .anyMatch(p -> p.equals(name) || p.equals(String.valueOf(number)));
   }
 
   @Test
@@ -238,11 +259,7 @@ class KustomizeRenderTest {
 
   @Test
   void theAppAcceptsTheRenderedConfigAndFindsTheKeyInTheMountedSecret() throws IOException {
-    Path file = dir.resolve("bridge.properties");
-    Files.writeString(
-        file, configMap().path("data").path("bridge.properties").asText(), StandardCharsets.UTF_8);
-
-    BridgeConfig config = ConfigLoader.load(Optional.of(file), literalEnv());
+    BridgeConfig config = renderedConfig();
 
     assertThat(config.kafka().bootstrapServers()).isNotBlank();
     assertThat(config.kafka().properties()).containsEntry("num.standby.replicas", "1");
@@ -335,13 +352,109 @@ class KustomizeRenderTest {
         .contains("UDP/53", "TCP/53", "TCP/443", "TCP/8081", "TCP/9092")
         .isSubsetOf("UDP/53", "TCP/53", "TCP/443", "TCP/8081", "TCP/9092", "TCP/9093");
 
-    assertThat(policy.path("ingress").size()).isEqualTo(1);
-    JsonNode ingress = policy.path("ingress").get(0);
+    // the admin port (probes, /metrics, /status) from monitoring only; kubelet probes are not
+    // subject to NetworkPolicy
+    List<JsonNode> toAdmin =
+        StreamSupport.stream(policy.path("ingress").spliterator(), false)
+            .filter(rule -> admits(rule, "admin", adminContainerPort()))
+            .toList();
+    assertThat(toAdmin).hasSize(1);
+    JsonNode ingress = toAdmin.get(0);
+    assertThat(ingress.path("from")).hasSize(1);
     assertThat(ingress.path("from").get(0).path("namespaceSelector").path("matchLabels").toString())
         .contains("monitoring");
     assertThat(ingress.path("ports")).hasSize(1);
-    String port = ingress.path("ports").get(0).path("port").asText();
-    assertThat(port.equals("admin") || port.equals(String.valueOf(adminContainerPort()))).isTrue();
+    for (JsonNode rule : policy.path("ingress")) {
+      assertThat(rule.path("from").size()).as("ingress rule %s names its peers", rule).isPositive();
+      assertThat(rule.path("ports").size())
+          .as("ingress rule %s names its ports", rule)
+          .isPositive();
+    }
+  }
+
+  /**
+   * Issue 13 item 11: with webhooks on (the example overlay takes the webhooks component), the
+   * receiver's own port is on the pod, the Service and the NetworkPolicy, apart from the admin
+   * port, which stays the probes' and Prometheus' alone; the app reads the same port and finds its
+   * signing secret in the mounted Secret.
+   */
+  @Test
+  void webhooksHaveTheirOwnPortOnThePodTheServiceAndTheNetworkPolicy() throws IOException {
+    BridgeConfig config = renderedConfig();
+    int webhookPort =
+        containerPort(container(), "webhooks")
+            .orElseThrow(() -> new AssertionError("the container has no port named webhooks"));
+
+    assertThat(config.webhooks().enabled()).isTrue();
+    assertThat(config.webhooks().port()).isEqualTo(webhookPort).isNotEqualTo(adminContainerPort());
+    assertThat(config.webhooks().bindAddress())
+        .as("reachable from outside the pod")
+        .isEqualTo("0.0.0.0");
+
+    JsonNode service = one("Service");
+    JsonNode servicePort =
+        StreamSupport.stream(service.path("spec").path("ports").spliterator(), false)
+            .filter(p -> p.path("name").asText().equals("webhooks"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the Service has no port named webhooks"));
+    assertThat(servicePort.path("targetPort").asText())
+        .isIn("webhooks", String.valueOf(webhookPort));
+
+    JsonNode policy = one("NetworkPolicy").path("spec");
+    List<JsonNode> toWebhooks =
+        StreamSupport.stream(policy.path("ingress").spliterator(), false)
+            .filter(rule -> admits(rule, "webhooks", webhookPort))
+            .toList();
+    assertThat(toWebhooks).as("ingress rules admitting the webhook port").hasSize(1);
+    assertThat(toWebhooks.get(0).path("ports"))
+        .as("the webhook rule admits nothing else")
+        .hasSize(1);
+    assertThat(admits(toWebhooks.get(0), "admin", adminContainerPort()))
+        .as("webhook clients never reach the admin port")
+        .isFalse();
+
+    // the probes stay on the admin port
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(container().path(probe).path("httpGet").path("port").asText())
+          .isIn("admin", String.valueOf(adminContainerPort()));
+    }
+
+    // the signing secret: a file in a mounted Secret, not a subPath (a rotated secret arrives)
+    Path secretFile = config.webhooks().signingSecretFile().orElseThrow();
+    JsonNode mount =
+        StreamSupport.stream(container().path("volumeMounts").spliterator(), false)
+            .filter(m -> m.path("mountPath").asText().equals(secretFile.getParent().toString()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("nothing is mounted at " + secretFile));
+    assertThat(mount.has("subPath")).isFalse();
+    String secretName =
+        volume(mount.path("name").asText()).path("secret").path("secretName").asText();
+    assertThat(secretKeys(secretNamed(secretName))).contains(secretFile.getFileName().toString());
+  }
+
+  /** Issue 13 item 11: without the webhooks component, no webhook port is open anywhere. */
+  @Test
+  void theBaseOpensNoWebhookPort() {
+    List<JsonNode> base = kustomize("k8s/base");
+    JsonNode baseContainer =
+        StreamSupport.stream(
+                all(base, "StatefulSet")
+                    .get(0)
+                    .path("spec")
+                    .path("template")
+                    .path("spec")
+                    .path("containers")
+                    .spliterator(),
+                false)
+            .filter(c -> c.path("name").asText().equals(CONTAINER))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(containerPort(baseContainer, "webhooks")).isEmpty();
+    assertThat(all(base, "Service").get(0).path("spec").path("ports"))
+        .extracting(p -> p.path("name").asText())
+        .containsExactly("metrics");
+    assertThat(all(base, "NetworkPolicy").get(0).path("spec").path("ingress")).hasSize(1);
   }
 
   @Test
@@ -466,7 +579,22 @@ class KustomizeRenderTest {
             topics.transcripts(),
             topics.inputDlq(),
             topics.deliveryDlq(),
-            topics.deliveryReceipts().orElseThrow());
+            topics.deliveryReceipts().orElseThrow(),
+            topics.webhookDeliveries(),
+            topics.webhookEvents());
+    // a webhook record holds a body up to webhooks.max-body-bytes, plus headers
+    long webhookRecord = ConfigKeys.WEBHOOKS_MAX_BODY_BYTES.defaultValue() + 64 * 1024;
+    for (String webhookTopic : List.of(topics.webhookDeliveries(), topics.webhookEvents())) {
+      assertThat(
+              byTopic
+                  .get(webhookTopic)
+                  .path("spec")
+                  .path("config")
+                  .path("max.message.bytes")
+                  .asLong())
+          .as("max.message.bytes of %s", webhookTopic)
+          .isGreaterThanOrEqualTo(webhookRecord);
+    }
     Set<Integer> inputPartitions = new HashSet<>();
     for (String input : List.of(topics.toolCalls(), topics.events(), topics.transcripts())) {
       inputPartitions.add(byTopic.get(input).path("spec").path("partitions").asInt());

@@ -1,10 +1,13 @@
 package dev.bluejaybridge.dlq;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import dev.bluejaybridge.bluejay.AuthException;
 import dev.bluejaybridge.bluejay.BluejayClient;
 import dev.bluejaybridge.delivery.Backoff;
@@ -93,6 +96,11 @@ class DlqReplayerTest {
 
   /** A delivery dead letter as the pipeline writes it, at {@code offset} of the DLQ. */
   private static DlqEntry deadLetter(String callId, Endpoint endpoint, String body, long offset) {
+    return deadLetter(callId, endpoint, body, offset, "attempts-exhausted");
+  }
+
+  private static DlqEntry deadLetter(
+      String callId, Endpoint endpoint, String body, long offset, String reason) {
     OutboxEntry entry =
         OutboxEntry.newBuilder()
             .setCallId(callId)
@@ -106,7 +114,7 @@ class DlqReplayerTest {
             .setLastError("I/O error: request timed out")
             .build();
     RecordHeaders headers = new RecordHeaders();
-    DeliveryRecords.headers("attempts-exhausted", null, 8).forEach(headers::add);
+    DeliveryRecords.headers(reason, null, 8).forEach(headers::add);
     ConsumerRecord<byte[], byte[]> record =
         new ConsumerRecord<>(
             DLQ,
@@ -117,7 +125,7 @@ class DlqReplayerTest {
             0,
             0,
             callId.getBytes(StandardCharsets.UTF_8),
-            DeliveryRecords.deadLetter(entry, "attempts-exhausted", null),
+            DeliveryRecords.deadLetter(entry, reason, null),
             headers,
             Optional.empty());
     return DlqEntry.of(DlqEntry.Kind.DELIVERY, record);
@@ -244,6 +252,63 @@ class DlqReplayerTest {
     assertThat(out.toString()).contains("Bluejay answers again");
   }
 
+  /**
+   * Issue 13 item 4, as in the pipeline: a dead letter whose every attempt fails with a 5xx while
+   * no other request is answered (a replay sends one at a time) cannot be told from an outage, so
+   * it is not put back as {@code attempts-exhausted}: the replay holds, probing, for its patience,
+   * then stops and leaves it and the rest as they were.
+   */
+  @Test
+  void deadLetterThatKeepsFailingAloneIsHeldForThePatienceNotPutBack() throws Exception {
+    bluejay.stubUpdateLog("p-20", BluejayStandIn.status(503));
+    List<DlqEntry> dead =
+        List.of(
+            deadLetter("p-20", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 0),
+            deadLetter("p-21", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 1));
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofSeconds(10)).replayDelivery(dead, DLQ, RECEIPTS, false);
+
+    assertThat(result).isEqualTo(new DlqReplayer.Result(0, 0, 0, 0, 2));
+    assertThat(producer.history()).as("no marker, no new dead letter, no receipt").isEmpty();
+    assertThat(sleeps)
+        .as("the backoff of its 4 attempts, then probes 1 s apart, doubling, for the patience")
+        .containsExactly(500L, 1_000L, 2_000L, 1_000L, 2_000L, 4_000L, 3_000L);
+    assertThat(bluejay.requestsTo("/v1/update-log/p-20")).hasSize(4 + 4);
+    assertThat(bluejay.requestsTo("/v1/update-log/p-21")).isEmpty();
+    assertThat(out.toString())
+        .contains("p-20 keeps failing (HTTP 503")
+        .contains("2 dead letters left unchanged");
+  }
+
+  /** Issue 13 item 4: held alone, a dead letter whose probe gets through is delivered. */
+  @Test
+  void deadLetterHeldAloneIsDeliveredWhenAProbeGetsThrough() throws Exception {
+    StubMapping failing =
+        bluejay
+            .server()
+            .stubFor(
+                put(urlPathEqualTo("/v1/update-log/p-22"))
+                    .atPriority(1)
+                    .willReturn(BluejayStandIn.status(503)));
+    onSleep =
+        () -> {
+          if (sleeps.size() == 5) { // after the 4 attempts and a failed probe
+            bluejay.server().removeStub(failing);
+          }
+        };
+    DlqEntry dead = deadLetter("p-22", Endpoint.UPDATE_LOG, PRODUCTION_BODY, 0);
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.delivered()).isEqualTo(1);
+    assertThat(json(written(RECEIPTS.get()).get(0).value()).get("attempts").asInt())
+        .as("the held probes do not count")
+        .isEqualTo(4);
+    assertThat(out.toString()).contains("Bluejay answers again");
+  }
+
   @Test
   void notFoundIsRetriedBeforeItGoesBackToTheDlq() throws Exception {
     bluejay.stubUpdateLog("p-4", BluejayStandIn.status(404));
@@ -289,5 +354,53 @@ class DlqReplayerTest {
         .isInstanceOf(AuthException.class);
     assertThat(bluejay.requests()).hasSize(1);
     assertThat(producer.history()).isEmpty();
+  }
+
+  /**
+   * Issue 13 item 3: the replay of a simulated call without tool calls whose POST may have arrived
+   * cannot be settled by Bluejay's copy: it goes back to the DLQ as {@code outcome-unknown}, never
+   * posted a second time.
+   */
+  @Test
+  void deadLetterWithoutToolCallsWhosePostMayHaveArrivedGoesBackAsOutcomeUnknown()
+      throws Exception {
+    DlqEntry dead =
+        deadLetter(
+            "s-9",
+            Endpoint.UPDATE_SIMULATION_RESULT,
+            "{\"simulation_result_id\":\"77\",\"tool_calls\":[],\"tags\":[\"x\"]}",
+            4);
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.failed()).isEqualTo(1);
+    assertThat(bluejay.requestsTo(BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT)).isEmpty();
+    ProducerRecord<byte[], byte[]> again = written(DLQ).get(0);
+    assertThat(header(again, "bridge.error.reason")).isEqualTo("outcome-unknown");
+    assertThat(json(again.value()).get("request_body").get("tags").get(0).asText()).isEqualTo("x");
+  }
+
+  /**
+   * Issue 13 item 3: a replayed POST that gets a 5xx may have been applied: the replay checks at
+   * Bluejay before posting again. (A dead letter Bluejay refused needs no check first.)
+   */
+  @Test
+  void serverErrorToAReplayedPostIsCheckedBeforePostingAgain() throws Exception {
+    bluejay.stubSequence(
+        BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT,
+        BluejayStandIn.status(500),
+        BluejayStandIn.ok(BluejayStandIn.Endpoint.UPDATE_SIMULATION_RESULT));
+    DlqEntry dead =
+        deadLetter("s-10", Endpoint.UPDATE_SIMULATION_RESULT, SIMULATED_BODY, 6, "http-422");
+
+    DlqReplayer.Result result =
+        replayer(Duration.ofMinutes(1)).replayDelivery(List.of(dead), DLQ, RECEIPTS, false);
+
+    assertThat(result.delivered()).isEqualTo(1);
+    assertThat(bluejay.requests())
+        .extracting(BluejayStandIn.RecordedRequest::method)
+        .containsExactly("POST", "GET", "POST");
+    assertThat(client.retrieveSimulationResult("77").actualToolCalls()).hasSize(1);
   }
 }

@@ -2,13 +2,27 @@ package dev.bluejaybridge.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bluejaybridge.http.Secret;
+import dev.bluejaybridge.webhook.WebhookReceiver;
+import dev.bluejaybridge.webhook.WebhookServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
@@ -50,6 +64,87 @@ class AdminServerTest {
       assertThat(metrics.body()).contains("bridge_calls_open 3.0");
       assertThat(status.headers().firstValue("Content-Type")).contains("application/json");
       assertThat(status.body()).contains("\"streams_state\" : \"RUNNING\"");
+    }
+  }
+
+  /**
+   * Issue 13 item 11: the admin port takes no webhooks (they have a server and a port of their
+   * own).
+   */
+  @Test
+  void theAdminPortTakesNoWebhooks() throws Exception {
+    try (AdminServer server = AdminServer.start(0, () -> true, () -> "", Map::of)) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + server.port() + WebhookReceiver.PATH))
+                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * Issue 13 item 11: the probes stay fast while slow clients hold the webhook port. More slow
+   * clients than the webhook server and the admin server have threads together, each stopped
+   * half-way through its body (on today's main, where the admin server's two threads also read
+   * webhook bodies, two of them starve the probes until the clients go away); the probes still
+   * answer, each within a generous bound.
+   */
+  @Test
+  void probesStayFastWhileSlowClientsHoldTheWebhookPort() throws Exception {
+    MockProducer<String, byte[]> producer =
+        new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+    WebhookServer.Settings settings =
+        new WebhookServer.Settings(
+            "127.0.0.1",
+            0,
+            1 << 20,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(60),
+            2,
+            4,
+            1_000);
+    List<Socket> slow = new ArrayList<>();
+    try (AdminServer admin = AdminServer.start(0, () -> true, () -> "", Map::of);
+        WebhookServer webhooks =
+            WebhookServer.start(
+                settings,
+                new WebhookReceiver(
+                    () -> Secret.of("whsec-test-secret"),
+                    producer,
+                    "bluejay.webhook-deliveries",
+                    Clock.systemUTC()))) {
+      for (int i = 0; i < 64; i++) {
+        Socket socket = new Socket();
+        slow.add(socket);
+        socket.connect(new InetSocketAddress("127.0.0.1", webhooks.port()), 5_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST "
+                    + WebhookReceiver.PATH
+                    + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      }
+      HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+      for (String path : List.of("/health/live", "/health/ready", "/health/live")) {
+        HttpResponse<String> response =
+            probe.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+      }
+    } finally {
+      for (Socket socket : slow) {
+        socket.close();
+      }
     }
   }
 }

@@ -151,6 +151,164 @@ class PipelineIT {
     }
   }
 
+  /**
+   * Issue 13 item 10: a registry that answers a bare 404 (a proxy's page: no registry error code)
+   * and then 503 is not the records' fault. They are not dead-lettered: the stream thread fails, is
+   * replaced after a backoff and asks again; once the registry answers, the call is assembled and
+   * handed on as usual.
+   */
+  @Test
+  void recordsAreNotDeadLetteredWhileTheRegistryFailsAndAreProcessedOnceItAnswers()
+      throws Exception {
+    String prefix = "it3";
+    kafka.createTopics(
+        Map.of(
+            prefix + ".tool-calls",
+            1,
+            prefix + ".events",
+            1,
+            prefix + ".transcripts",
+            1,
+            prefix + ".input-dlq",
+            1));
+    com.github.tomakehurst.wiremock.WireMockServer registryStub =
+        new com.github.tomakehurst.wiremock.WireMockServer(
+            com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig()
+                .dynamicPort()
+                .jettyAcceptors(1));
+    registryStub.start();
+    try {
+      registryStub.stubFor(
+          anySchema()
+              .willReturn(
+                  com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                      .withStatus(404)
+                      .withBody("<html><body>404 Not Found</body></html>")));
+      Map<String, String> settings = new java.util.HashMap<>();
+      settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+      settings.put("kafka.application.id", prefix + "-app");
+      settings.put("kafka.state.dir", stateDir.toString());
+      settings.put("schema.registry.url", registryStub.baseUrl());
+      settings.put("topics.tool-calls", prefix + ".tool-calls");
+      settings.put("topics.events", prefix + ".events");
+      settings.put("topics.transcripts", prefix + ".transcripts");
+      settings.put("topics.input-dlq", prefix + ".input-dlq");
+      settings.put("call.end-grace", "500ms");
+      // A replaced stream thread's consumer stays in the group until its session times out; a
+      // short session keeps each retry quick.
+      settings.put("kafka.session.timeout.ms", "6000");
+      settings.put("kafka.heartbeat.interval.ms", "1000");
+      BridgeConfig config = ConfigLoader.parse(settings);
+      // The producer's own registry: the values carry ids 7 and 8, which the stub will serve.
+      dev.bluejaybridge.registry.InMemorySchemaRegistry producers =
+          new dev.bluejaybridge.registry.InMemorySchemaRegistry();
+      byte[] toolCall =
+          withSchemaId(
+              7,
+              new AvroSerializer<>(producers, true)
+                  .serialize(
+                      prefix + ".tool-calls", toolCall("reg-1", "lookup_order", 1_000).build()));
+      byte[] end =
+          withSchemaId(
+              8,
+              new AvroSerializer<>(producers, true)
+                  .serialize(prefix + ".events", endOfCall("reg-1", 5_000).build()));
+      Queue<CallUpdate> delivered = new ConcurrentLinkedQueue<>();
+      SchemaRegistry registry =
+          SchemaRegistries.create(
+              config.registry().urls(), Optional.empty(), Duration.ofSeconds(5));
+
+      try (Pipeline pipeline =
+              Pipeline.start(
+                  config,
+                  registry,
+                  DeliveryStage.of(() -> new Capture(delivered)),
+                  new AggregationMetrics(new SimpleMeterRegistry()),
+                  new SimpleMeterRegistry());
+          KafkaProducer<String, byte[]> producer =
+              new KafkaProducer<>(
+                  Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                  new StringSerializer(),
+                  new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(prefix + ".tool-calls", "reg-1", toolCall));
+        producer.send(new ProducerRecord<>(prefix + ".events", "reg-1", end));
+        producer.flush();
+
+        ProgressWait.forCount(2, "schema lookups while the registry answers a bare 404")
+            .until(() -> schemaLookups(registryStub));
+        registryStub.resetMappings();
+        registryStub.stubFor(
+            anySchema()
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                        .withStatus(503)
+                        .withHeader("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .withBody("{\"error_code\":50003,\"message\":\"overloaded\"}")));
+        long before503 = schemaLookups(registryStub);
+        ProgressWait.forCount(before503 + 1, "schema lookups while the registry answers 503")
+            .until(() -> schemaLookups(registryStub));
+        assertThat(delivered).isEmpty();
+
+        registryStub.resetMappings();
+        registryStub.stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get("/schemas/ids/7")
+                .willReturn(schemaAnswer(dev.bluejaybridge.telemetry.ToolCall.SCHEMA$)));
+        registryStub.stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.get("/schemas/ids/8")
+                .willReturn(schemaAnswer(dev.bluejaybridge.telemetry.CallEvent.SCHEMA$)));
+        ProgressWait.forCount(1, "closed calls handed to delivery").until(delivered::size);
+
+        assertThat(delivered)
+            .singleElement()
+            .satisfies(
+                update -> {
+                  ClosedCall call = (ClosedCall) update;
+                  assertThat(call.callId()).isEqualTo("reg-1");
+                  assertThat(call.reason()).isEqualTo(CloseReason.END_OF_CALL);
+                  assertThat(call.size()).isEqualTo(2);
+                });
+        assertThat(kafka.readAll(prefix + ".input-dlq")).as("input DLQ").isEmpty();
+        org.awaitility.Awaitility.await("Kafka Streams RUNNING")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> pipeline.state() == KafkaStreams.State.RUNNING);
+      } finally {
+        registry.close();
+      }
+    } finally {
+      registryStub.stop();
+    }
+  }
+
+  private static com.github.tomakehurst.wiremock.client.MappingBuilder anySchema() {
+    return com.github.tomakehurst.wiremock.client.WireMock.get(
+        com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/schemas/ids/.*"));
+  }
+
+  private static long schemaLookups(com.github.tomakehurst.wiremock.WireMockServer stub) {
+    return stub.getAllServeEvents().stream()
+        .filter(e -> e.getRequest().getUrl().startsWith("/schemas/ids/"))
+        .count();
+  }
+
+  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder schemaAnswer(
+      org.apache.avro.Schema schema) {
+    try {
+      return com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+          .withStatus(200)
+          .withHeader("Content-Type", "application/vnd.schemaregistry.v1+json")
+          .withBody(
+              new com.fasterxml.jackson.databind.ObjectMapper()
+                  .writeValueAsString(Map.of("schema", schema.toString())));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] withSchemaId(int id, byte[] framed) {
+    return dev.bluejaybridge.serde.WireFormat.encode(
+        id, dev.bluejaybridge.serde.WireFormat.decode(framed).payload());
+  }
+
   @Test
   void refusesToStartWhenInputTopicsAreNotCoPartitioned() throws Exception {
     String prefix = "it2";

@@ -46,7 +46,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * delivery stage replaced by a list of what it received.
  */
 public final class PipelineDriver implements AutoCloseable {
-  public static final Instant START = Instant.parse("2026-11-23T12:00:00Z");
+  public static final Instant START = dev.bluejaybridge.testkit.Telemetry.T0.plusSeconds(2 * 3600);
 
   private final TopologyTestDriver driver;
   private final Path stateDir;
@@ -102,6 +102,7 @@ public final class PipelineDriver implements AutoCloseable {
             BridgeTopology.build(
                 topics,
                 config.calls(),
+                config.input(),
                 stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered)),
                 new AggregationMetrics(meters)),
             properties,

@@ -2,42 +2,61 @@ package dev.bluejaybridge.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.bluejaybridge.http.Secret;
-import dev.bluejaybridge.ops.AdminServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
-import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** The receiver behind its own server: what it answers and what it writes. */
 class WebhookReceiverTest {
   private static final String SECRET = "whsec-test-secret";
+  private static final String TOPIC = "bluejay.webhook-deliveries";
   private static final String BODY =
       "{\"type\":\"observability_call_evaluated\",\"id\":\"call-42\",\"agent_id\":\"a-1\",\"status\":\"COMPLETED\"}";
+  private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+  static final int MAX_BODY = 4096;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final MockProducer<String, byte[]> producer =
       new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
-  private AdminServer server;
+  private WebhookServer server;
+
+  static WebhookServer.Settings settings() {
+    return new WebhookServer.Settings(
+        "127.0.0.1",
+        0,
+        MAX_BODY,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        2,
+        8,
+        100);
+  }
 
   @BeforeEach
   void start() {
-    WebhookReceiver receiver =
-        new WebhookReceiver(
-            () -> Secret.of(SECRET), producer, "bluejay.webhook-events", Ticker.systemTicker());
     server =
-        AdminServer.start(0, () -> true, () -> "", Map::of, Map.of(WebhookReceiver.PATH, receiver));
+        WebhookServer.start(
+            settings(),
+            new WebhookReceiver(
+                () -> Secret.of(SECRET), producer, TOPIC, Clock.fixed(NOW, ZoneOffset.UTC)));
   }
 
   @AfterEach
@@ -45,9 +64,13 @@ class WebhookReceiverTest {
     server.close();
   }
 
-  private static String sign(String body) throws Exception {
+  static String sign(String body) throws Exception {
+    return sign(SECRET, body);
+  }
+
+  static String sign(String secret, String body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -68,32 +91,34 @@ class WebhookReceiverTest {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private static String header(ProducerRecord<String, byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Issue 13 item 11: the delivery is written keyed by its {@code X-Bluejay-Delivery} id, so that
+   * the dedupe step (one task per delivery id) sees every retry of it, whichever instance took it.
+   */
   @Test
-  void aValidDeliveryBecomesOneRecordKeyedByIdWithItsEventType() throws Exception {
+  void aValidDeliveryBecomesOneRecordKeyedByItsDeliveryIdWithEventTypeAndEventKey()
+      throws Exception {
     HttpResponse<String> response = post(BODY, sign(BODY), "d-1");
 
     assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("{\"message\":\"ok\"}");
     assertThat(producer.history())
         .singleElement()
         .satisfies(
             record -> {
-              assertThat(record.topic()).isEqualTo("bluejay.webhook-events");
-              assertThat(record.key()).isEqualTo("call-42");
+              assertThat(record.topic()).isEqualTo(TOPIC);
+              assertThat(record.key()).isEqualTo("d-1");
+              assertThat(record.timestamp()).isEqualTo(NOW.toEpochMilli());
               assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo(BODY);
-              assertThat(
-                      new String(
-                          record.headers().lastHeader(WebhookReceiver.EVENT_HEADER).value(),
-                          StandardCharsets.UTF_8))
+              assertThat(header(record, WebhookReceiver.EVENT_HEADER))
                   .isEqualTo("observability_call_evaluated");
+              assertThat(header(record, WebhookReceiver.DELIVERY_HEADER)).isEqualTo("d-1");
+              assertThat(header(record, WebhookReceiver.EVENT_KEY_HEADER)).isEqualTo("call-42");
             });
-  }
-
-  @Test
-  void theSameDeliveryTwiceMakesOneRecord() throws Exception {
-    assertThat(post(BODY, sign(BODY), "d-2").statusCode()).isEqualTo(200);
-    assertThat(post(BODY, sign(BODY), "d-2").statusCode()).isEqualTo(200);
-
-    assertThat(producer.history()).hasSize(1);
   }
 
   @Test
@@ -112,21 +137,56 @@ class WebhookReceiverTest {
   }
 
   @Test
-  void anOversizeBodyIs413() throws Exception {
-    String huge = "{\"id\":\"x\",\"pad\":\"" + "a".repeat(WebhookReceiver.MAX_BODY_BYTES) + "\"}";
+  void aSignedBodyThatIsNotAJsonObjectIs400() throws Exception {
+    assertThat(post("not json", sign("not json"), "d-9").statusCode()).isEqualTo(400);
+    assertThat(post("[1,2]", sign("[1,2]"), "d-10").statusCode()).isEqualTo(400);
 
-    assertThat(post(huge, sign(huge), "d-7").statusCode()).isEqualTo(413);
     assertThat(producer.history()).isEmpty();
   }
 
+  /** Issue 13 item 11: the body limit is the configured one. */
   @Test
-  void aRecordKafkaDidNotTakeIs503SoBluejayRetriesAndTheDeliveryIsNotRemembered() throws Exception {
+  void aBodyOverTheConfiguredLimitIs413() throws Exception {
+    String huge = "{\"id\":\"x\",\"pad\":\"" + "a".repeat(MAX_BODY) + "\"}";
+    String fits = "{\"id\":\"x\",\"pad\":\"" + "a".repeat(MAX_BODY - 100) + "\"}";
+
+    assertThat(post(huge, sign(huge), "d-7").statusCode()).isEqualTo(413);
+    assertThat(producer.history()).isEmpty();
+    assertThat(post(fits, sign(fits), "d-8").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void otherMethodsAre405AndOtherPaths404() throws Exception {
+    HttpResponse<String> get =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + WebhookReceiver.PATH))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health/live"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(get.headers().firstValue("Allow")).contains("POST");
+    assertThat(health.statusCode()).as("the webhook port serves webhooks only").isEqualTo(404);
+  }
+
+  /**
+   * A delivery Kafka did not take is 503, and Bluejay's retry is stored: the receiver remembers
+   * nothing (a late acknowledgement of the first attempt would make two records of one delivery,
+   * which the dedupe step, keyed by delivery id, turns into one event).
+   */
+  @Test
+  void aRecordKafkaDidNotTakeIs503SoBluejayRetries() throws Exception {
     producer.sendException = new org.apache.kafka.common.errors.TimeoutException("broker away");
     assertThat(post(BODY, sign(BODY), "d-8").statusCode()).isEqualTo(503);
 
     producer.sendException = null;
     assertThat(post(BODY, sign(BODY), "d-8").statusCode()).isEqualTo(200);
-    assertThat(producer.history()).hasSize(1);
+    assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("d-8");
   }
 
   /**
@@ -138,7 +198,7 @@ class WebhookReceiverTest {
   @Test
   void signatureIsComparedAsBytesInConstantTime() throws Exception {
     WebhookReceiver receiver =
-        new WebhookReceiver(() -> Secret.of(SECRET), producer, "t", Ticker.systemTicker());
+        new WebhookReceiver(() -> Secret.of(SECRET), producer, "t", Clock.systemUTC());
     byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
     String good = sign(BODY);
     char firstFlipped = good.charAt(0) == '0' ? '1' : '0';

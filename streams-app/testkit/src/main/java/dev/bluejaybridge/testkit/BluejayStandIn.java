@@ -65,11 +65,18 @@ import org.slf4j.LoggerFactory;
  * #assertAllRequestsValid()} fails on any of them.
  *
  * <p>By default both updates answer 200 with the spec's response shapes and the retrieval answers
- * from what was accepted: each simulation result's {@code actual} tool calls are those of every
- * accepted POST for it, appended (as Bluejay does). Faults ({@code stub…}) take precedence over the
+ * from what was applied: each simulation result's {@code actual} tool calls are those of every
+ * applied POST for it, appended (as Bluejay does). Faults ({@code stub…}) take precedence over the
  * defaults until {@link #reset()}.
  *
- * <p>With {@link #writeBodiesTo(Path)}, every accepted update body is also written to a folder, as
+ * <p>What Bluejay <em>holds</em> is kept apart from what it <em>answered</em>: a request is applied
+ * when it is answered 2xx (even after the client gave up), or when its answer was marked {@link
+ * #appliedThen} (applied, then a 5xx, a reset connection or an answer held past the client's
+ * timeout, as real APIs do). {@link #applied()} lists the applied requests, {@link #heldCallLog}
+ * the body an update-log PUT left (a PUT replaces), and {@code GET
+ * /v1/retrieve-simulation-result/{id}} answers what the applied POSTs appended.
+ *
+ * <p>With {@link #writeBodiesTo(Path)}, every applied update body is also written to a folder, as
  * the demo shows them.
  */
 public final class BluejayStandIn implements AutoCloseable {
@@ -80,6 +87,10 @@ public final class BluejayStandIn implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TRANSFORMER = "bluejay-stand-in";
+
+  /** The transformer parameter that marks an answer as given after the request was applied. */
+  private static final String APPLIED_PARAMETER = "bluejay-stand-in-applied";
+
   private static final int FAULT_PRIORITY = 1;
   private static final int DEFAULT_PRIORITY = 5;
   private static final int FALLBACK_PRIORITY = 10;
@@ -186,6 +197,8 @@ public final class BluejayStandIn implements AutoCloseable {
    * @param key the decoded id in the path, or the body's {@code simulation_result_id}
    * @param receivedNanos {@link System#nanoTime()} when the request arrived
    * @param delayMillis how long the answer was held back
+   * @param applied whether Bluejay applied the update (holds its body), whatever it answered; false
+   *     for the retrieval
    */
   public record Exchange(
       Endpoint endpoint,
@@ -194,9 +207,10 @@ public final class BluejayStandIn implements AutoCloseable {
       long receivedNanos,
       int status,
       long delayMillis,
-      byte[] body) {
+      byte[] body,
+      boolean applied) {
 
-    /** Bluejay took it: answered 2xx (even if held back until after the client gave up). */
+    /** Answered 2xx (even if held back until after the client gave up). */
     public boolean accepted() {
       return status >= 200 && status < 300;
     }
@@ -210,12 +224,33 @@ public final class BluejayStandIn implements AutoCloseable {
     }
   }
 
+  /**
+   * An update Bluejay applied: what it holds. An update-log PUT replaces the call's log; an
+   * update-simulation-result POST appends to the result.
+   *
+   * @param key the call id of update-log, the {@code simulation_result_id} of the POST
+   * @param receivedNanos {@link System#nanoTime()} when the request arrived
+   * @param status what Bluejay answered ({@code -1}: the connection was reset)
+   */
+  public record Applied(
+      Endpoint endpoint, String key, int attempt, long receivedNanos, int status, byte[] body) {
+
+    public JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("applied body is not JSON", e);
+      }
+    }
+  }
+
   private final WireMockServer server;
   private final boolean https;
   private final List<ValidationFailure> failures = new CopyOnWriteArrayList<>();
   private final Map<String, SimulationResult> results = new ConcurrentHashMap<>();
   private final AtomicInteger sequences = new AtomicInteger();
   private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+  private final List<Applied> applied = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> updateAttempts = new ConcurrentHashMap<>();
   private volatile AnswerPlan plan;
   private final AtomicLong requestCount = new AtomicLong();
@@ -339,11 +374,11 @@ public final class BluejayStandIn implements AutoCloseable {
   }
 
   /**
-   * From now on, writes the body of every accepted update (answered 2xx) to {@code folder}, which
-   * must exist, pretty-printed, before the answer goes out: {@code <call_id>.json} for update-log,
-   * {@code <simulation_result_id>.json} for update-simulation-result ({@code <id>.2.json} and so on
-   * when the same id comes again; characters other than letters, digits, '.', '_' and '-' become
-   * '_').
+   * From now on, writes the body of every applied update (answered 2xx, or {@link #appliedThen}) to
+   * {@code folder}, which must exist, pretty-printed, before the answer goes out: {@code
+   * <call_id>.json} for update-log, {@code <simulation_result_id>.json} for
+   * update-simulation-result ({@code <id>.2.json} and so on when the same id comes again;
+   * characters other than letters, digits, '.', '_' and '-' become '_').
    */
   public BluejayStandIn writeBodiesTo(Path folder) {
     this.bodyFolder = java.util.Objects.requireNonNull(folder, "folder");
@@ -358,6 +393,28 @@ public final class BluejayStandIn implements AutoCloseable {
   /** Every request to a Bluejay endpoint, with its answer, in arrival order. */
   public List<Exchange> exchanges() {
     return List.copyOf(exchanges);
+  }
+
+  /**
+   * Every update Bluejay applied, in arrival order: what it holds, whatever it answered (a 2xx, or
+   * an answer marked {@link #appliedThen}).
+   */
+  public List<Applied> applied() {
+    return List.copyOf(applied);
+  }
+
+  /**
+   * The call log Bluejay holds for {@code callId}: the body of the last update-log PUT it applied
+   * (a PUT replaces the whole log); empty when none was applied.
+   */
+  public Optional<JsonNode> heldCallLog(String callId) {
+    for (int i = applied.size() - 1; i >= 0; i--) {
+      Applied update = applied.get(i);
+      if (update.endpoint() == Endpoint.UPDATE_LOG && update.key().equals(callId)) {
+        return Optional.of(update.json());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Every request Bluejay would have refused, in arrival order. */
@@ -483,6 +540,7 @@ public final class BluejayStandIn implements AutoCloseable {
     server.resetAll();
     plan = null;
     exchanges.clear();
+    applied.clear();
     updateAttempts.clear();
     failures.clear();
     results.clear();
@@ -535,6 +593,17 @@ public final class BluejayStandIn implements AutoCloseable {
   /** The connection is reset after the request was read: the client cannot know the outcome. */
   public static ResponseDefinitionBuilder connectionReset() {
     return aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER);
+  }
+
+  /**
+   * {@code answer}, given after Bluejay applied the update: e.g. {@code appliedThen(status(503))}
+   * (a gateway that lost the upstream's answer), {@code appliedThen(connectionReset())} or {@code
+   * appliedThen(delayedOk(endpoint, longerThanTheTimeout))}. The request counts as applied (its
+   * body is held, a POST's tool calls are appended) whatever the client is told. On the retrieval,
+   * it does nothing.
+   */
+  public static ResponseDefinitionBuilder appliedThen(ResponseDefinitionBuilder answer) {
+    return answer.withTransformerParameter(APPLIED_PARAMETER, true);
   }
 
   private static ResponseDefinitionBuilder json(int status, String body) {
@@ -643,21 +712,28 @@ public final class BluejayStandIn implements AutoCloseable {
           planned = scripted.build();
         }
       }
+      int status = planned.getFault() != null ? -1 : planned.getStatus();
+      byte[] raw = request.getBody() == null ? new byte[0] : request.getBody();
+      // Applied when answered 2xx (even too late for the client) or marked applied-then-fault.
+      boolean applies = endpoint.get() != Endpoint.RETRIEVE_SIMULATION_RESULT && applies(planned);
+      if (applies) {
+        // Held before it is answered: a look-up racing the answer already sees it.
+        if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT) {
+          append(body);
+        }
+        applied.add(new Applied(endpoint.get(), id, attempt, receivedNanos, status, raw));
+        writeBody(id, body);
+      }
       exchanges.add(
           new Exchange(
               endpoint.get(),
               id,
               attempt,
               receivedNanos,
-              planned.getFault() != null ? -1 : planned.getStatus(),
+              status,
               planned.getFixedDelayMilliseconds() == null ? 0 : planned.getFixedDelayMilliseconds(),
-              request.getBody() == null ? new byte[0] : request.getBody()));
-      if (endpoint.get() == Endpoint.UPDATE_SIMULATION_RESULT && accepted(planned)) {
-        append(body); // even when the answer comes too late for the client: Bluejay took it
-      }
-      if (endpoint.get() != Endpoint.RETRIEVE_SIMULATION_RESULT && accepted(planned)) {
-        writeBody(id, body);
-      }
+              raw,
+              applies));
       if (endpoint.get() == Endpoint.RETRIEVE_SIMULATION_RESULT
           && planned.getTransformers() != null
           && planned.getTransformers().contains(TRANSFORMER)) {
@@ -687,7 +763,11 @@ public final class BluejayStandIn implements AutoCloseable {
     }
   }
 
-  private static boolean accepted(ResponseDefinition planned) {
+  private static boolean applies(ResponseDefinition planned) {
+    if (planned.getTransformerParameters() != null
+        && Boolean.TRUE.equals(planned.getTransformerParameters().get(APPLIED_PARAMETER))) {
+      return true;
+    }
     return planned.getStatus() >= 200 && planned.getStatus() < 300 && planned.getFault() == null;
   }
 

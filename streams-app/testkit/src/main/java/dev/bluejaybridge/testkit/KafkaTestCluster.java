@@ -243,6 +243,32 @@ public final class KafkaTestCluster implements AutoCloseable, BeforeAllCallback,
     return records;
   }
 
+  /**
+   * Reads {@code topics} from the start (committed records only) until at least {@code count}
+   * records arrived over all of them together, for as long as records keep arriving: e.g. every
+   * call settled, as a receipt or a dead letter, whichever way each went.
+   */
+  public List<ConsumerRecord<String, String>> awaitRecords(List<String> topics, int count) {
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = reader()) {
+      List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        for (var info : consumer.partitionsFor(topic)) {
+          partitions.add(new org.apache.kafka.common.TopicPartition(topic, info.partition()));
+        }
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      ProgressWait.forCount(count, "committed records in " + String.join(" and ", topics))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size();
+              });
+    }
+    return records;
+  }
+
   /** The {@code bridge.error.reason} header of a dead letter, or null. */
   public static String reason(ConsumerRecord<?, ?> record) {
     Header header = record.headers().lastHeader("bridge.error.reason");

@@ -5,13 +5,21 @@ import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.telemetry.ToolCall;
 import dev.bluejaybridge.telemetry.TranscriptTurn;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
  * Builders of valid telemetry records with sensible defaults; tests change what they care about.
  */
 public final class Telemetry {
-  public static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+  /**
+   * When the records of these builders happen: three hours before this JVM started (to the minute).
+   * Relative, not a fixed date, because the bridge refuses records too far behind the wall clock
+   * ({@code input.max-behind}, 7 days) and integration tests run on the real clock; tests on a mock
+   * clock start it from here.
+   */
+  public static final Instant T0 =
+      Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(3, ChronoUnit.HOURS);
 
   private Telemetry() {}
 

@@ -71,12 +71,19 @@ final class RegistryErrorDecoder implements ErrorDecoder {
     return new HttpFailure(kind(status, errorCode), status, errorCode, description.toString());
   }
 
+  /**
+   * Not found only when a registry says so: a Confluent "not found" error code, or a 404 whose
+   * error code is a 404xx. A bare 404 (an HTML page from a proxy, a wrong base path) says nothing
+   * about the schema: taking it for "unknown schema id" would dead-letter every record, so it is
+   * permanent, which fails the stream thread until the URL is fixed.
+   */
   static HttpFailure.Kind kind(int status, OptionalInt errorCode) {
     if (status >= 500 || status == 408 || status == 429) {
       return HttpFailure.Kind.TRANSIENT;
     }
-    if (status == 404
-        || (errorCode.isPresent() && NOT_FOUND_CODES.contains(errorCode.getAsInt()))) {
+    if (errorCode.isPresent()
+        && (NOT_FOUND_CODES.contains(errorCode.getAsInt())
+            || (status == 404 && errorCode.getAsInt() / 100 == 404))) {
       return HttpFailure.Kind.NOT_FOUND;
     }
     return HttpFailure.Kind.PERMANENT;

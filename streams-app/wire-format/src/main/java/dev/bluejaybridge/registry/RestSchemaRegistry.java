@@ -2,14 +2,15 @@ package dev.bluejaybridge.registry;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bluejaybridge.http.BoundedHttpClient;
 import dev.bluejaybridge.http.HttpUrls;
+import feign.Client;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
 import feign.RetryableException;
 import feign.Retryer;
 import feign.auth.BasicAuthRequestInterceptor;
-import feign.http2client.Http2Client;
 import feign.jackson.JacksonDecoder;
 import feign.jackson.JacksonEncoder;
 import java.net.URI;
@@ -41,6 +42,13 @@ import org.slf4j.LoggerFactory;
 final class RestSchemaRegistry implements SchemaRegistry {
 
   private static final Logger LOGGER = LoggerFactory.getLogger(RestSchemaRegistry.class);
+
+  /** The longest registry answer read: a schema is kilobytes; a longer answer is an error. */
+  static final long MAX_ANSWER_BYTES = 16L * 1024 * 1024;
+
+  /** How much of an error answer is read, for its message and error code. */
+  static final long MAX_ERROR_ANSWER_BYTES = 64L * 1024;
+
   private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@]*@");
 
   private final List<Endpoint> endpoints;
@@ -95,7 +103,9 @@ final class RestSchemaRegistry implements SchemaRegistry {
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(timeout)
             .build();
-    Http2Client client = new Http2Client(http);
+    // One deadline for the whole answer (Feign's per-read timeouts let a trickling registry hold a
+    // lookup, and with it a stream thread, forever) and a bounded body.
+    Client client = new BoundedHttpClient(http, timeout, MAX_ANSWER_BYTES, MAX_ERROR_ANSWER_BYTES);
     Request.Options options = new Request.Options(timeout, timeout, false);
 
     List<Endpoint> built = new ArrayList<>();

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 import org.apache.avro.AvroTypeException;
+import org.apache.avro.Conversion;
 import org.apache.avro.Resolver;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -68,13 +68,37 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     this.maxBytes = maxBytes;
     this.registry = Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(type, "type");
-    // The class's own model carries its logical-type conversions (timestamp-millis -> Instant).
-    this.model = SpecificData.getForClass(type);
+    this.model = boundedModel(type);
     this.readerSchema = model.getSchema(type);
     if (readerSchema.getType() != Schema.Type.RECORD) {
       throw new IllegalArgumentException(type.getName() + " is not a generated Avro record class");
     }
     this.decodingsByWriterId = Caffeine.newBuilder().maximumSize(MAX_WRITER_SCHEMAS).build();
+  }
+
+  /**
+   * A model for {@code type} that reads with Avro's fast reader whatever {@code
+   * org.apache.avro.fastread} says, with the class's own logical-type conversions (timestamp-millis
+   * to Instant).
+   *
+   * <p>The fast reader is what keeps the decode within the work {@link BoundedAvroWalk} allowed. It
+   * skips a field only the writer has with {@code GenericDatumReader.skip}, which walks the value
+   * by the writer schema exactly as the walk did (one step per schema node, the same depth, whole
+   * blocks skipped by their byte size), and builds the reader's objects only for what the reader
+   * schema (ours, small, not the writer's) has; preparing a writer schema is linear in its size
+   * ({@code Resolver}, which visits each named type once; skipping is prepared per field, not per
+   * type). So once the walk passes, the decode does at most a small multiple of its work. Avro's
+   * older grammar-based reader (when the property is false) prepares a writer schema by inlining
+   * every nested record: a writer-only field of type {@code ["null", R40]} takes 2^40 steps before
+   * the first value, whatever the value, and a record that contains itself overflows the stack.
+   */
+  private static SpecificData boundedModel(Class<?> type) {
+    SpecificData model = new SpecificData(type.getClassLoader());
+    for (Conversion<?> conversion : SpecificData.getForClass(type).getConversions()) {
+      model.addLogicalTypeConversion(conversion);
+    }
+    model.setFastReaderEnabled(true);
+    return model;
   }
 
   @Override
@@ -130,13 +154,14 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     int offset = framed.payloadOffset();
     int length = framed.payloadLength();
     try {
-      // First walk the bytes without building anything: Avro allocates a string's or an array's
-      // declared size before it finds the bytes missing, so a corrupt length would otherwise cost
-      // gigabytes. The walk also finds bytes left over after the record.
-      BinaryDecoder check = DecoderFactory.get().binaryDecoder(data, offset, length, null);
-      GenericDatumReader.skip(decoding.writer(), check);
-      if (!check.isEnd()) {
-        int left = check.inputStream().available();
+      // First walk the bytes without building anything (BoundedAvroWalk): Avro allocates a
+      // string's or an array's declared size before it finds the bytes missing, and skips a
+      // writer-only field's items (or a zero-byte tree of 2^41 empty records) without any limit,
+      // so a corrupt or hostile value would otherwise cost gigabytes or hold the thread for good.
+      // The walk also finds bytes left over after the record. The read below does no more work
+      // than the walk allowed (see boundedModel).
+      int left = BoundedAvroWalk.walk(decoding.writer(), data, offset, length);
+      if (left != 0) {
         throw new TelemetryDecodeException(
             TelemetryDecodeException.UNDECODABLE,
             topic,
@@ -148,6 +173,13 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
       return decoding.reader().read(null, in);
     } catch (TelemetryDecodeException e) {
       throw e;
+    } catch (BoundedAvroWalk.LimitExceeded e) {
+      throw new TelemetryDecodeException(
+          TelemetryDecodeException.DECODE_LIMIT,
+          topic,
+          OptionalInt.of(schemaId),
+          e.getMessage() + " (payload is " + length + " bytes)",
+          null);
     } catch (EOFException e) {
       throw new TelemetryDecodeException(
           TelemetryDecodeException.TRUNCATED,

@@ -38,6 +38,13 @@ public class TelemetryDecodeException extends SerializationException {
   /** The value is larger than {@code call.max-record-bytes}; it is not decoded at all. */
   public static final String RECORD_TOO_LARGE = "record-too-large";
 
+  /**
+   * Decoding the value would cost far more than its size: more array items and map entries than
+   * bytes (items of no width, such as {@code null}), more schema nodes than its size allows (a
+   * zero-byte tree of empty records), or nesting deeper than the decoder allows.
+   */
+  public static final String DECODE_LIMIT = "decode-limit";
+
   private static final Set<String> REASONS =
       Set.of(
           BAD_MAGIC_BYTE,
@@ -46,7 +53,8 @@ public class TelemetryDecodeException extends SerializationException {
           SCHEMA_MISMATCH,
           UNDECODABLE,
           UNKNOWN_ENUM_SYMBOL,
-          RECORD_TOO_LARGE);
+          RECORD_TOO_LARGE,
+          DECODE_LIMIT);
 
   private final String reason;
   private final String topic;
@@ -85,7 +93,8 @@ public class TelemetryDecodeException extends SerializationException {
 
   /**
    * One of {@code bad-magic-byte}, {@code truncated}, {@code unknown-schema-id}, {@code
-   * schema-mismatch}, {@code undecodable}, {@code unknown-enum-symbol}, {@code record-too-large}.
+   * schema-mismatch}, {@code undecodable}, {@code unknown-enum-symbol}, {@code record-too-large},
+   * {@code decode-limit}.
    */
   public String reason() {
     return reason;

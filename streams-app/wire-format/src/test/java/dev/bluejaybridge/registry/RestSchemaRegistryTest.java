@@ -144,6 +144,27 @@ class RestSchemaRegistryTest {
     assertThat(registry.schemaById(3)).isEqualTo(SCHEMA);
   }
 
+  /**
+   * A registry that sends its head at once and then trickles the body never holds a schema lookup
+   * past the timeout: one deadline covers the whole answer, not each read (issue 13 item 5, the
+   * registry's sibling of the Bluejay client's bound).
+   */
+  @Test
+  void aTricklingAnswerEndsAtTheTimeoutAndFailsOver() {
+    primary.stubFor(
+        get("/schemas/ids/3").willReturn(schemaJson(SCHEMA).withChunkedDribbleDelay(40, 8_000)));
+    secondary.stubFor(get("/schemas/ids/3").willReturn(schemaJson(SCHEMA)));
+    RestSchemaRegistry registry =
+        new RestSchemaRegistry(
+            List.of(primary.baseUrl(), secondary.baseUrl()),
+            Optional.empty(),
+            Duration.ofMillis(500));
+
+    long started = System.nanoTime();
+    assertThat(registry.schemaById(3)).isEqualTo(SCHEMA);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+  }
+
   @Test
   void rateLimitFailsOverToSecondUrl() {
     primary.stubFor(get("/schemas/ids/3").willReturn(aResponse().withStatus(429)));

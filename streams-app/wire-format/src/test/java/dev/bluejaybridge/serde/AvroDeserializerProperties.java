@@ -25,7 +25,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 class AvroDeserializerProperties {
 
   private static final Set<String> REASONS =
-      Set.of("bad-magic-byte", "truncated", "unknown-schema-id", "schema-mismatch", "undecodable");
+      Set.of(
+          "bad-magic-byte",
+          "truncated",
+          "unknown-schema-id",
+          "schema-mismatch",
+          "undecodable",
+          // a corrupted array count can declare more items than the value has bytes
+          "decode-limit");
   private static final String TOPIC = "calls.any";
 
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();

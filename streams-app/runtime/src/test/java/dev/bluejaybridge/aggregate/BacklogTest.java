@@ -1,0 +1,59 @@
+package dev.bluejaybridge.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Issue 13 item 8: when the task may trust wall-clock silence, and how far it read. */
+class BacklogTest {
+  private static final long QUIET = 5_000;
+  private static final long BLACKOUT = 35_000;
+  private static final long T = 1_000_000;
+
+  @Test
+  void aTaskThatJustStartedIsCaughtUpOnlyAfterAQuietWhileWithoutRecords() {
+    Backlog backlog = new Backlog(QUIET, BLACKOUT, T);
+    assertThat(backlog.recordTime()).isEqualTo(Backlog.UNKNOWN);
+    backlog.ran(T + 4_900);
+    assertThat(backlog.caughtUp(T + 4_900)).isFalse();
+    backlog.ran(T + 5_000);
+    assertThat(backlog.caughtUp(T + 5_000)).isTrue();
+  }
+
+  @Test
+  void recordsKeepingComingMeanTheTaskMayBeBehind() {
+    Backlog backlog = new Backlog(QUIET, BLACKOUT, T);
+    for (long at = T; at <= T + 60_000; at += 1_000) {
+      backlog.record(at - 600_000, at);
+      assertThat(backlog.caughtUp(at)).isFalse();
+    }
+    assertThat(backlog.recordTime()).isEqualTo(T + 60_000 - 600_000);
+    assertThat(backlog.caughtUpAt()).isEqualTo(T + 65_000);
+    assertThat(backlog.caughtUp(T + 65_000)).isTrue();
+  }
+
+  @Test
+  void recordTimeIsTheNewestReadAndNeverAheadOfTheWallClock() {
+    Backlog backlog = new Backlog(QUIET, BLACKOUT, T);
+    backlog.record(T - 10, T);
+    backlog.record(T - 500, T + 1);
+    assertThat(backlog.recordTime()).isEqualTo(T - 10);
+    backlog.record(T + 3_600_000, T + 2);
+    assertThat(backlog.recordTime()).isEqualTo(T + 2);
+  }
+
+  @Test
+  void timeTheTaskDidNotRunIsNotSilence() {
+    Backlog backlog = new Backlog(QUIET, BLACKOUT, T);
+    backlog.record(T, T);
+    backlog.ran(T + 30_000);
+    assertThat(backlog.caughtUp(T + 30_000)).as("ticks 30 s apart: observed").isTrue();
+
+    long resumed = T + 30_000 + 600_000;
+    backlog.ran(resumed);
+    assertThat(backlog.caughtUp(resumed)).as("ten minutes not observed").isFalse();
+    assertThat(backlog.caughtUpAt()).isEqualTo(resumed + QUIET);
+    backlog.ran(resumed + QUIET);
+    assertThat(backlog.caughtUp(resumed + QUIET)).isTrue();
+  }
+}
