@@ -1357,6 +1357,8 @@ public final class Chaos implements Callable<Integer> {
 
   /** Timestamped lines: to stdout at once, and into the scenario's timeline. */
   static final class Timeline {
+    private static final java.time.format.DateTimeFormatter WALL =
+        java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
     private final ScenarioResult result;
     private final long start = System.nanoTime();
 
@@ -1370,7 +1372,13 @@ public final class Chaos implements Callable<Integer> {
 
     void log(String message) {
       String line =
-          String.format(Locale.ROOT, "[%s %7s] %s", result.id, "+" + format(elapsed()), message);
+          String.format(
+              Locale.ROOT,
+              "[%s %7s %s] %s",
+              result.id,
+              "+" + format(elapsed()),
+              WALL.format(Instant.now()),
+              message);
       System.out.println(line);
       System.out.flush();
       synchronized (result.timeline) {

@@ -306,7 +306,7 @@ public final class Receiver implements AutoCloseable {
   private static final class Simulation {
     final List<JsonNode> toolCalls = new ArrayList<>();
     final List<JsonNode> events = new ArrayList<>();
-    final List<byte[]> posts = new ArrayList<>();
+    final List<Applied> posts = new ArrayList<>();
   }
 
   private final String expectedKey;
@@ -317,7 +317,7 @@ public final class Receiver implements AutoCloseable {
   private final Door first;
   private final ConcurrentLinkedQueue<Exchange> exchanges = new ConcurrentLinkedQueue<>();
   private final Map<String, Simulation> simulations = new ConcurrentHashMap<>();
-  private final Map<String, List<byte[]>> logs = new ConcurrentHashMap<>();
+  private final Map<String, List<Applied>> logs = new ConcurrentHashMap<>();
   private final Map<String, Deque<Scripted>> scripts = new ConcurrentHashMap<>();
   private final Map<String, Integer> drawnPerId = new ConcurrentHashMap<>();
   private volatile boolean up;
@@ -468,13 +468,7 @@ public final class Receiver implements AutoCloseable {
    * Bluejay holds. Empty with {@link Memory#LIGHT}.
    */
   public List<byte[]> appliedLogs(String callId) {
-    List<byte[]> bodies = logs.get(callId);
-    if (bodies == null) {
-      return List.of();
-    }
-    synchronized (bodies) {
-      return List.copyOf(bodies);
-    }
+    return applied(Endpoint.UPDATE_LOG, callId).stream().map(Applied::body).toList();
   }
 
   /**
@@ -482,7 +476,35 @@ public final class Receiver implements AutoCloseable {
    * applied (Bluejay appends each). Empty with {@link Memory#LIGHT}.
    */
   public List<byte[]> appliedPosts(String simulationResultId) {
-    Simulation simulation = simulations.get(simulationResultId);
+    return applied(Endpoint.UPDATE_SIMULATION_RESULT, simulationResultId).stream()
+        .map(Applied::body)
+        .toList();
+  }
+
+  /**
+   * One applied write and when it arrived.
+   *
+   * @param atMillis wall-clock arrival (epoch millis)
+   */
+  public record Applied(long atMillis, byte[] body) {}
+
+  /**
+   * The writes applied to {@code endpoint} for {@code id} (call_id for update-log,
+   * simulation_result_id for update-simulation-result), in the order applied. Empty with {@link
+   * Memory#LIGHT}.
+   */
+  public List<Applied> applied(Endpoint endpoint, String id) {
+    if (endpoint == Endpoint.UPDATE_LOG) {
+      List<Applied> bodies = logs.get(id);
+      if (bodies == null) {
+        return List.of();
+      }
+      synchronized (bodies) {
+        return List.copyOf(bodies);
+      }
+    }
+    Simulation simulation =
+        endpoint == Endpoint.UPDATE_SIMULATION_RESULT ? simulations.get(id) : null;
     if (simulation == null) {
       return List.of();
     }
@@ -585,7 +607,7 @@ public final class Receiver implements AutoCloseable {
         later = refuse(door, http, recorder, fault);
         return;
       }
-      Answer answer = apply(endpoint, id, body, json);
+      Answer answer = apply(endpoint, id, body, json, arrived);
       if (!answer.applied() && endpoint.writes()) {
         recorder.record(answer.status(), null, false, null);
         send(http, answer.status(), answer.body(), Map.of());
@@ -750,7 +772,7 @@ public final class Receiver implements AutoCloseable {
     return plan.isZero() ? Duration.ofSeconds(5) : plan;
   }
 
-  private Answer apply(Endpoint endpoint, String id, byte[] body, JsonNode json)
+  private Answer apply(Endpoint endpoint, String id, byte[] body, JsonNode json, long arrived)
       throws IOException {
     switch (endpoint) {
       case UPDATE_LOG -> {
@@ -758,9 +780,9 @@ public final class Receiver implements AutoCloseable {
           return unprocessable("body", "Input should be a valid dictionary");
         }
         if (memory == Memory.FULL) {
-          List<byte[]> applied =
+          List<Applied> applied =
               logs.computeIfAbsent(id, k -> Collections.synchronizedList(new ArrayList<>()));
-          applied.add(body);
+          applied.add(new Applied(arrived, body));
         }
         return new Answer(200, "{\"message\":\"Call log updated\",\"status\":\"200\"}", true);
       }
@@ -776,7 +798,7 @@ public final class Receiver implements AutoCloseable {
           json.path("tool_calls").forEach(simulation.toolCalls::add);
           json.path("events").forEach(simulation.events::add);
           if (memory == Memory.FULL) {
-            simulation.posts.add(body);
+            simulation.posts.add(new Applied(arrived, body));
           }
         }
         return new Answer(200, "{\"status\":\"success\",\"message\":null}", true);
@@ -886,11 +908,11 @@ public final class Receiver implements AutoCloseable {
   /** Bluejay's {@code RetrieveCallLogResponse} from the last update-log body held for the call. */
   private String callLog(String id) throws IOException {
     Optional<JsonNode> held = Optional.empty();
-    List<byte[]> applied = logs.get(id);
+    List<Applied> applied = logs.get(id);
     if (applied != null) {
       synchronized (applied) {
         if (!applied.isEmpty()) {
-          held = Optional.ofNullable(parse(applied.get(applied.size() - 1)));
+          held = Optional.ofNullable(parse(applied.get(applied.size() - 1).body()));
         }
       }
     }

@@ -45,6 +45,11 @@ public final class Reconciliation implements AutoCloseable {
 
   private static final int SAMPLE = 10;
 
+  /** Wall-clock times in samples, to set against the scenario's timeline. */
+  private static final java.time.format.DateTimeFormatter CLOCK =
+      java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+          .withZone(java.time.ZoneOffset.UTC);
+
   private final Ledger ledger;
   private final Receiver receiver;
   private final TopicTail deliveryDlq;
@@ -458,18 +463,28 @@ public final class Reconciliation implements AutoCloseable {
               + notLate.subList(0, Math.min(3, notLate.size())));
     }
 
-    List<byte[]> applied =
-        simulationId == null ? receiver.appliedLogs(callId) : receiver.appliedPosts(simulationId);
+    List<Receiver.Applied> applied =
+        simulationId == null
+            ? receiver.applied(Receiver.Endpoint.UPDATE_LOG, callId)
+            : receiver.applied(Receiver.Endpoint.UPDATE_SIMULATION_RESULT, simulationId);
     String what = simulationId == null ? "PUT" : "POST";
     CallBodies.Match last = null;
     for (int n = 0; n < applied.size(); n++) {
-      JsonNode body = CallBodies.parse(applied.get(n));
+      JsonNode body = CallBodies.parse(applied.get(n).body());
       if (body == null) {
         v.wrong.add(what + " " + (n + 1) + " is not JSON");
         continue;
       }
       CallBodies.Match m = CallBodies.match(body, produced, simulationId);
-      String which = what + " " + (n + 1) + "/" + applied.size();
+      String which =
+          what
+              + " "
+              + (n + 1)
+              + "/"
+              + applied.size()
+              + " (at "
+              + CLOCK.format(java.time.Instant.ofEpochMilli(applied.get(n).atMillis()))
+              + ")";
       if (m.fragment()) {
         v.split.add(
             which + " lacks " + m.missing().size() + " records, e.g. " + first(m.missing()));
@@ -506,8 +521,8 @@ public final class Reconciliation implements AutoCloseable {
       checkHeld(v, produced, last.included(), lateIndexes);
     } else if (last != null) {
       Set<Integer> all = new HashSet<>();
-      for (byte[] post : applied) {
-        JsonNode body = CallBodies.parse(post);
+      for (Receiver.Applied post : applied) {
+        JsonNode body = CallBodies.parse(post.body());
         if (body != null) {
           all.addAll(CallBodies.match(body, produced, simulationId).included());
         }
