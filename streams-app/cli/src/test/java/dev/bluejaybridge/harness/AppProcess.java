@@ -363,6 +363,34 @@ public final class AppProcess implements AutoCloseable {
     }
   }
 
+  /** The last {@code n} lines of the log, for a failure message. */
+  public List<String> logTail(int n) {
+    try {
+      if (!Files.exists(logFile)) {
+        return List.of();
+      }
+      List<String> lines = Files.readAllLines(logFile, StandardCharsets.ISO_8859_1);
+      return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** How many lines of the log (all starts) hold {@code text}. */
+  public long logLinesContaining(String text) {
+    try {
+      if (!Files.exists(logFile)) {
+        return 0;
+      }
+      try (java.util.stream.Stream<String> lines =
+          Files.lines(logFile, StandardCharsets.ISO_8859_1)) {
+        return lines.filter(line -> line.contains(text)).count();
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new UncheckedIOException(new IOException("reading " + logFile, e));
+    }
+  }
+
   /** Kills the process if it still runs. Files stay in the directory. */
   @Override
   public void close() {

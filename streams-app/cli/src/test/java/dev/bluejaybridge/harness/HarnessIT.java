@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The process harness end to end, small: a broker process, one app process, paced calls with
- * poison, a receiver outage of a few seconds and a kill -9, then an exact reconciliation.
+ * poison, a receiver outage of a few seconds and a kill -9, then an exact reconciliation, content
+ * included (issue 13: what Bluejay holds is each whole call, no simulation POSTed twice).
  */
 class HarnessIT {
   private static final int CALLS = 40;
@@ -55,6 +56,10 @@ class HarnessIT {
       System.out.print(report.summary());
 
       assertThat(report.exact()).as(report.summary()).isTrue();
+      // Every call compared with what Bluejay holds (issue 13): the whole call, once.
+      assertThat(report.content()).isNotNull();
+      assertThat(report.content().whole()).as(report.summary()).isEqualTo(CALLS);
+      assertThat(report.duplicateSimulationPosts()).isZero();
       assertThat(report.produced()).isEqualTo(CALLS);
       assertThat(report.poisonFound()).isEqualTo(4);
       assertThat(report.inputDlqUnexpected()).as(report.summary()).isEmpty();

@@ -8,13 +8,23 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * What the harness produced, for the reconciliation: every call (with its simulation_result_id when
  * simulated), every poison record with the input-DLQ reason it must get, how many records went out,
- * and sends the broker never acknowledged. Thread-safe.
+ * and sends the broker never acknowledged; when asked to ({@link #keepContent()}, the chaos
+ * scenarios), also every valid record of every call, so that what Bluejay holds can be compared
+ * with the whole call. Thread-safe.
  */
 public final class Ledger {
+  /**
+   * One valid record of a call, as produced.
+   *
+   * @param straggler sent on purpose after the call had closed (a late record)
+   */
+  public record Produced(SpecificRecord value, boolean straggler) {}
+
   private final Map<String, Optional<String>> calls =
       Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<String, String> callBySimulation = new ConcurrentHashMap<>();
@@ -23,6 +33,40 @@ public final class Ledger {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong acked = new AtomicLong();
   private final List<String> failures = new CopyOnWriteArrayList<>();
+  private final Map<String, List<Produced>> content = new ConcurrentHashMap<>();
+  private volatile boolean keepContent;
+
+  /** From now on, keep every valid record produced (memory: the records themselves). */
+  void keepContent() {
+    keepContent = true;
+  }
+
+  /** Whether it keeps the records ({@link #content(String)}). */
+  public boolean keepsContent() {
+    return keepContent;
+  }
+
+  void produced(String callId, SpecificRecord value, boolean straggler) {
+    if (keepContent) {
+      content
+          .computeIfAbsent(callId, k -> Collections.synchronizedList(new java.util.ArrayList<>()))
+          .add(new Produced(value, straggler));
+    }
+  }
+
+  /**
+   * The valid records produced for {@code callId}, in send order (poison left out); empty unless
+   * {@link #keepsContent()}.
+   */
+  public List<Produced> content(String callId) {
+    List<Produced> records = content.get(callId);
+    if (records == null) {
+      return List.of();
+    }
+    synchronized (records) {
+      return List.copyOf(records);
+    }
+  }
 
   void call(String callId, String simulationResultId) {
     calls.put(callId, Optional.ofNullable(simulationResultId));
@@ -52,6 +96,13 @@ public final class Ledger {
   public Map<String, Optional<String>> calls() {
     synchronized (calls) {
       return Map.copyOf(calls);
+    }
+  }
+
+  /** Every call_id produced, in the order the calls started. */
+  public List<String> callIds() {
+    synchronized (calls) {
+      return List.copyOf(calls.keySet());
     }
   }
 

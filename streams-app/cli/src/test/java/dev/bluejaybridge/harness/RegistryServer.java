@@ -44,7 +44,7 @@ public final class RegistryServer implements AutoCloseable {
   /** Starts on a free port of 127.0.0.1. */
   public static RegistryServer start() {
     try {
-      HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+      HttpServer http = HttpServers.create(new InetSocketAddress("127.0.0.1", 0), 64);
       ExecutorService executor = Executors.newFixedThreadPool(4, Receiver.daemon("registry"));
       RegistryServer registry = new RegistryServer(http, executor);
       http.createContext("/", registry::handle);

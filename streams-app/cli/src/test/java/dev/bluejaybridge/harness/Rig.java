@@ -26,6 +26,10 @@ import java.util.UUID;
  * }</pre>
  */
 public final class Rig implements AutoCloseable {
+  static {
+    HttpServers.init(); // before the registry's and the receiver's servers
+  }
+
   private final Path dir;
   private final String apiKey = "bj-harness-" + UUID.randomUUID();
   private final TopicNames topics = TopicNames.defaults();
@@ -51,7 +55,8 @@ public final class Rig implements AutoCloseable {
       rig.broker = rig.keep(BrokerProcess.builder(rig.dir.resolve("broker")).start());
       rig.broker.createTopics(rig.topics.partitions(inputPartitions, 3));
       rig.registry = rig.keep(RegistryServer.start());
-      rig.receiver = rig.keep(Receiver.start(Processes.freePort(), rig.apiKey, 32));
+      rig.receiver =
+          rig.keep(Receiver.start(Processes.freePort(), rig.apiKey, 32, Receiver.Memory.FULL));
       return rig;
     } catch (RuntimeException e) {
       rig.close();
@@ -86,7 +91,8 @@ public final class Rig implements AutoCloseable {
 
   /**
    * An app process builder pointed at this rig (files in {@code dir/<name>}); the rig kills the
-   * process on close. All apps of a rig share one application id.
+   * process on close. All apps of a rig share one application id. Each app talks to the receiver on
+   * a port of its own, so the receiver knows which app a request came from.
    */
   public AppProcess.Builder app(String name) {
     return new TrackedBuilder(name).builder;
@@ -104,9 +110,22 @@ public final class Rig implements AutoCloseable {
     return apps().stream().filter(a -> a.logContains(apiKey)).map(AppProcess::name).toList();
   }
 
-  /** A traffic producer on this rig's broker, topics and registry; closed with the rig. */
+  /**
+   * A traffic producer on this rig's broker, topics and registry, whose ledger keeps every record
+   * (for the content audit); closed with the rig.
+   */
   public Traffic traffic(Traffic.Settings settings) {
-    return keep(Traffic.create(broker.bootstrapServers(), topics, registry.registry(), settings));
+    return traffic(settings, new Ledger());
+  }
+
+  /**
+   * As {@link #traffic(Traffic.Settings)}, writing into {@code ledger} (one ledger for several
+   * producers of a run: give each its own seed).
+   */
+  public Traffic traffic(Traffic.Settings settings, Ledger ledger) {
+    ledger.keepContent();
+    return keep(
+        Traffic.create(broker.bootstrapServers(), topics, registry.registry(), settings, ledger));
   }
 
   /** A reconciliation of {@code ledger} against the receiver and the DLQs; closed with the rig. */
@@ -155,7 +174,7 @@ public final class Rig implements AutoCloseable {
                   })
               .bootstrapServers(broker.bootstrapServers())
               .registryUrl(registry.url())
-              .bluejayBaseUrl(receiver.baseUrl())
+              .bluejayBaseUrl(receiver.baseUrl(name))
               .apiKey(apiKey)
               .topics(topics)
               .properties(Map.of());

@@ -38,24 +38,44 @@ final class ScenarioResult {
     failures.add(why);
   }
 
-  /** The reconciliation's own figures, and a failure for every way it is not exact. */
+  /**
+   * The reconciliation's own figures, and a failure for every way it is not exact: a call lost, a
+   * poison record missing or with the wrong reason, a send failed, a simulated call POSTed twice, a
+   * call split or delivered with content that is not the call's.
+   */
   void reconciled(Reconciliation.Report r) {
     this.report = r;
     figure("produced (calls)", r.produced());
-    figure("delivered (calls, at the receiver)", r.delivered());
+    figure("delivered (calls, applied at the receiver)", r.delivered());
     figure(
         "dead-lettered (calls; DLQ records by reason)",
         r.deadLettered() + " " + r.deadLetteredByReason());
     figure("delivered and also dead-lettered (calls)", r.deliveredAndDeadLettered());
-    figure("duplicates (2xx beyond the first per call)", r.duplicates());
-    figure("  of which simulation POSTs", r.duplicateSimulationPosts());
+    figure("duplicates (applied writes beyond the first per call)", r.duplicates());
+    figure("  of which simulation POSTs (must be 0)", r.duplicateSimulationPosts());
+    figure("  of which production re-sends (PUT)", r.productionResends());
+    figure("applied but unseen by the bridge (a fault after the apply)", r.appliedUnseen());
     if (!r.duplicatedSample().isEmpty()) {
       figure("  e.g.", r.duplicatedSample());
+    }
+    Reconciliation.Content c = r.content();
+    if (c == null) {
+      figure("content audit", "not done");
+    } else {
+      figure(
+          "content: calls checked / whole / split / wrong",
+          c.checked() + " / " + c.whole() + " / " + c.split() + " / " + c.wrong());
+      figure("content: fragment PUTs (a PUT lacking records of its call)", c.fragmentPuts());
+      if (c.stragglersHeld() + c.stragglersLate() > 0) {
+        figure(
+            "stragglers held by Bluejay / dead-lettered as late",
+            c.stragglersHeld() + " / " + c.stragglersLate());
+      }
     }
     figure("lost", r.lost());
     figure("poison produced / found in input DLQ", r.poisonProduced() + " / " + r.poisonFound());
     figure("other input-DLQ records", r.inputDlqUnexpected());
-    figure("receiver requests by status", r.requestsByStatus());
+    figure("receiver requests by status (-1: no answer)", r.requestsByStatus());
     figure(
         "calls with a receipt (delivered without one)",
         r.receiptCalls() + " (" + r.deliveredWithoutReceipt() + ")");
@@ -70,6 +90,35 @@ final class ScenarioResult {
     }
     if (r.sendFailures() != 0) {
       fail("the producer failed to send " + r.sendFailures() + " records");
+    }
+    if (r.duplicateSimulationPosts() != 0) {
+      fail(
+          r.duplicateSimulationPosts()
+              + " simulation POSTs beyond the first (Bluejay appends: their content doubled), e.g. "
+              + r.duplicatedSample().stream().filter(d -> d.contains(" (")).toList());
+    }
+    if (c != null && c.split() != 0) {
+      fail(c.split() + " calls split, e.g. " + c.splitSample());
+    }
+    if (c != null && c.wrong() != 0) {
+      fail(c.wrong() + " calls whose delivered content is not the call's, e.g. " + c.wrongSample());
+    }
+  }
+
+  /**
+   * Fails when the production re-sends exceed {@code bound}, explained by {@code why} (e.g. {@code
+   * "16 in flight x 5 kills"}).
+   */
+  void resendBound(int bound, String why) {
+    figure("production re-send bound (" + why + ")", bound);
+    if (report != null && report.productionResends() > bound) {
+      fail(
+          report.productionResends()
+              + " production re-sends, over the bound "
+              + bound
+              + " ("
+              + why
+              + ")");
     }
   }
 

@@ -29,6 +29,9 @@ final class SyntheticCalls {
    * @param value builds the Avro value for an occurred_at; null for raw bytes
    * @param raw bytes to send as they are (poison that is not Avro), else null
    * @param poisonId the {@code harness.poison-id} header of a poison record, else null
+   * @param occurredAt a fixed {@code occurred_at} (hostile timestamps), sent with the Kafka
+   *     timestamp of the send time instead; null: the send time
+   * @param bomb the value is to be sent as an Avro bomb ({@link Hostile#AVRO_BOMB})
    */
   record Part(
       long offsetMs,
@@ -37,7 +40,58 @@ final class SyntheticCalls {
       LongFunction<SpecificRecord> value,
       byte[] raw,
       String poisonId,
-      String poisonReason) {}
+      String poisonReason,
+      Long occurredAt,
+      boolean bomb) {
+
+    Part(
+        long offsetMs,
+        String topic,
+        String key,
+        LongFunction<SpecificRecord> value,
+        byte[] raw,
+        String poisonId,
+        String poisonReason) {
+      this(offsetMs, topic, key, value, raw, poisonId, poisonReason, null, false);
+    }
+
+    Part at(long offset) {
+      return new Part(offset, topic, key, value, raw, poisonId, poisonReason, occurredAt, bomb);
+    }
+  }
+
+  /**
+   * Hostile inputs (issue 13, R12), as poison records of a call with the input-DLQ reason each must
+   * get.
+   */
+  enum Hostile {
+    /** Tool-call parameters nested 1000 objects deep: valid JSON no one should have to walk. */
+    DEEP_JSON("decode-limit"),
+    /**
+     * A tool call whose writer schema has one more field, an array of nulls (zero bytes each) with
+     * a block count of 2^50: a reader that skips the field item by item never ends.
+     */
+    AVRO_BOMB("decode-limit"),
+    /** A transcript turn on 9999-12-31 (the Kafka timestamp is the send time). */
+    FAR_FUTURE("bad-timestamp"),
+    /** An event on 1971-01-01 (the Kafka timestamp is the send time). */
+    FAR_PAST("bad-timestamp"),
+    /** A tool call in the year 1000: a negative {@code occurred_at}. */
+    BEFORE_EPOCH("bad-timestamp");
+
+    private final String reason;
+
+    Hostile(String reason) {
+      this.reason = reason;
+    }
+
+    String reason() {
+      return reason;
+    }
+  }
+
+  /** How deep {@link Hostile#DEEP_JSON} nests. */
+  static final int DEEP_JSON_DEPTH = 1000;
 
   /** One call and its records, in send order. */
   record Call(String callId, String simulationResultId, List<Part> parts) {}
@@ -74,13 +128,25 @@ final class SyntheticCalls {
   private final long seed;
   private final double simulatedFraction;
   private final int poisonEvery;
+  private final List<Hostile> hostile;
 
   SyntheticCalls(TopicNames topics, long seed, double simulatedFraction, int poisonEvery) {
+    this(topics, seed, simulatedFraction, poisonEvery, List.of());
+  }
+
+  /** With {@code hostile} not empty, the poison records are these kinds, in turn. */
+  SyntheticCalls(
+      TopicNames topics,
+      long seed,
+      double simulatedFraction,
+      int poisonEvery,
+      List<Hostile> hostile) {
     this.topics =
         new CallGenerator.Topics(topics.toolCalls(), topics.events(), topics.transcripts());
     this.seed = seed;
     this.simulatedFraction = simulatedFraction;
     this.poisonEvery = poisonEvery;
+    this.hostile = List.copyOf(hostile);
   }
 
   /** The {@code index}-th call, its records spread over {@code lengthMs} of wall-clock time. */
@@ -166,10 +232,17 @@ final class SyntheticCalls {
     }
 
     if (poisonEvery > 0 && (index + 1) % poisonEvery == 0) {
-      CallGenerator.Poison[] poisons = CallGenerator.Poison.values();
-      CallGenerator.Poison kind = poisons[(int) (((index + 1) / poisonEvery - 1) % poisons.length)];
+      int turn = (int) ((index + 1) / poisonEvery - 1);
       int at = 1 + random.nextInt(parts.size() - 2);
-      parts.add(at, poison(kind, "poison-" + seed + "-" + index, callId, agent, simulation));
+      String poisonId = "poison-" + seed + "-" + index;
+      if (hostile.isEmpty()) {
+        CallGenerator.Poison[] poisons = CallGenerator.Poison.values();
+        CallGenerator.Poison kind = poisons[turn % poisons.length];
+        parts.add(at, poison(kind, poisonId, callId, agent, simulation));
+      } else {
+        Hostile kind = hostile.get(turn % hostile.size());
+        parts.add(at, hostile(kind, poisonId, callId, agent, simulation));
+      }
       timeline.add(at, new long[] {timeline.get(at)[0]});
     }
 
@@ -178,15 +251,7 @@ final class SyntheticCalls {
     List<Part> scheduled = new ArrayList<>(parts.size());
     for (int i = 0; i < parts.size(); i++) {
       Part p = parts.get(i);
-      scheduled.add(
-          new Part(
-              Math.round(timeline.get(i)[0] * scale),
-              p.topic(),
-              p.key(),
-              p.value(),
-              p.raw(),
-              p.poisonId(),
-              p.poisonReason()));
+      scheduled.add(p.at(Math.round(timeline.get(i)[0] * scale)));
     }
     return new Call(callId, simulation, scheduled);
   }
@@ -319,6 +384,121 @@ final class SyntheticCalls {
         null,
         null,
         null);
+  }
+
+  private Part hostile(
+      Hostile kind, String poisonId, String callId, String agent, String simulation) {
+    String reason = kind.reason();
+    return switch (kind) {
+      case DEEP_JSON ->
+          new Part(
+              0,
+              topics.toolCalls(),
+              callId,
+              occurredAt ->
+                  hostileTool(callId, agent, simulation, occurredAt, deepJson(DEEP_JSON_DEPTH)),
+              null,
+              poisonId,
+              reason);
+      case AVRO_BOMB ->
+          new Part(
+              0,
+              topics.toolCalls(),
+              callId,
+              occurredAt -> hostileTool(callId, agent, simulation, occurredAt, "{\"x\":1}"),
+              null,
+              poisonId,
+              reason,
+              null,
+              true);
+      case FAR_FUTURE ->
+          new Part(
+              0,
+              topics.transcripts(),
+              callId,
+              occurredAt ->
+                  TranscriptTurn.newBuilder()
+                      .setCallId(callId)
+                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                      .setAgentId(agent)
+                      .setSimulationResultId(simulation)
+                      .setSpeaker(Speaker.USER)
+                      .setUtterance("I am calling from the year 9999.")
+                      .setStartOffsetMs(14_000)
+                      .setEndOffsetMs(15_500)
+                      .setFillerUtterance(null)
+                      .build(),
+              null,
+              poisonId,
+              reason,
+              Instant.parse("9999-12-31T23:59:59Z").toEpochMilli(),
+              false);
+      case FAR_PAST ->
+          new Part(
+              0,
+              topics.events(),
+              callId,
+              occurredAt ->
+                  CallEvent.newBuilder()
+                      .setCallId(callId)
+                      .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+                      .setAgentId(agent)
+                      .setSimulationResultId(simulation)
+                      .setTitle("sentiment changed")
+                      .setStartOffsetMs(14_100)
+                      .setEndOffsetMs(null)
+                      .setDescription(null)
+                      .setTags(List.of())
+                      .setMetadataJson(null)
+                      .setCallMetadataJson(null)
+                      .setCallTags(List.of())
+                      .setEndsCall(false)
+                      .build(),
+              null,
+              poisonId,
+              reason,
+              Instant.parse("1971-01-01T00:00:00Z").toEpochMilli(),
+              false);
+      case BEFORE_EPOCH ->
+          new Part(
+              0,
+              topics.toolCalls(),
+              callId,
+              occurredAt -> hostileTool(callId, agent, simulation, occurredAt, "{\"y\":1000}"),
+              null,
+              poisonId,
+              reason,
+              Instant.parse("1000-01-01T00:00:00Z").toEpochMilli(),
+              false);
+    };
+  }
+
+  private static ToolCall hostileTool(
+      String callId, String agent, String simulation, long occurredAt, String parameters) {
+    return ToolCall.newBuilder()
+        .setCallId(callId)
+        .setOccurredAt(Instant.ofEpochMilli(occurredAt))
+        .setAgentId(agent)
+        .setSimulationResultId(simulation)
+        .setName("hostile_tool")
+        .setStartOffsetMs(14_200)
+        .setDescription(null)
+        .setParametersJson(parameters)
+        .setOutputJson(null)
+        .build();
+  }
+
+  /** A JSON object nested {@code depth} objects deep: {@code {"a":{"a":...{}...}}}. */
+  static String deepJson(int depth) {
+    StringBuilder json = new StringBuilder(depth * 6);
+    for (int i = 1; i < depth; i++) {
+      json.append("{\"a\":");
+    }
+    json.append("{}");
+    for (int i = 1; i < depth; i++) {
+      json.append('}');
+    }
+    return json.toString();
   }
 
   private Part poison(

@@ -56,12 +56,27 @@ public final class Traffic implements AutoCloseable {
    * @param callLength how long a paced call plays, wall clock (each call 0.5x-1.5x of it)
    */
   public record Settings(
-      long seed, double simulatedFraction, int poisonEvery, Duration callLength) {
+      long seed,
+      double simulatedFraction,
+      int poisonEvery,
+      Duration callLength,
+      List<SyntheticCalls.Hostile> hostile) {
     public Settings {
       Objects.requireNonNull(callLength, "callLength");
+      hostile = List.copyOf(hostile);
       if (simulatedFraction < 0 || simulatedFraction > 1) {
         throw new IllegalArgumentException("simulatedFraction must be in [0, 1]");
       }
+    }
+
+    /** The testkit's poison kinds in turn. */
+    public Settings(long seed, double simulatedFraction, int poisonEvery, Duration callLength) {
+      this(seed, simulatedFraction, poisonEvery, callLength, List.of());
+    }
+
+    /** The same, with the hostile kinds ({@link SyntheticCalls.Hostile}) as poison, in turn. */
+    Settings hostile(List<SyntheticCalls.Hostile> kinds) {
+      return new Settings(seed, simulatedFraction, poisonEvery, callLength, kinds);
     }
 
     /** Seed 42, a quarter simulated, a poison record every 50 calls, calls of about 4 s. */
@@ -95,20 +110,32 @@ public final class Traffic implements AutoCloseable {
   private final Settings settings;
   private final SyntheticCalls calls;
   private final AvroSerializer<SpecificRecord> serializer;
+  private final SchemaRegistry registry;
   private final KafkaProducer<String, byte[]> producer;
-  private final Ledger ledger = new Ledger();
+  private final Ledger ledger;
+  private final Map<String, Integer> bombSchemaIds = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong nextIndex = new AtomicLong();
   private final AtomicLong lastOccurredAt = new AtomicLong();
   private final List<Paced> paced = new ArrayList<>();
   private volatile java.util.function.Consumer<Acked> onAcked;
 
   private Traffic(
-      String bootstrapServers, TopicNames topics, SchemaRegistry registry, Settings settings) {
+      String bootstrapServers,
+      TopicNames topics,
+      SchemaRegistry registry,
+      Settings settings,
+      Ledger ledger) {
     this.topics = topics;
     this.settings = settings;
+    this.ledger = ledger;
     this.calls =
         new SyntheticCalls(
-            topics, settings.seed(), settings.simulatedFraction(), settings.poisonEvery());
+            topics,
+            settings.seed(),
+            settings.simulatedFraction(),
+            settings.poisonEvery(),
+            settings.hostile());
+    this.registry = registry;
     this.serializer = new AvroSerializer<>(registry, true);
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -131,7 +158,20 @@ public final class Traffic implements AutoCloseable {
    */
   public static Traffic create(
       String bootstrapServers, TopicNames topics, SchemaRegistry registry, Settings settings) {
-    return new Traffic(bootstrapServers, topics, registry, settings);
+    return new Traffic(bootstrapServers, topics, registry, settings, new Ledger());
+  }
+
+  /**
+   * As {@link #create(String, TopicNames, SchemaRegistry, Settings)}, writing into {@code ledger}
+   * (shared with other producers of one run: give each its own seed, or the calls repeat).
+   */
+  public static Traffic create(
+      String bootstrapServers,
+      TopicNames topics,
+      SchemaRegistry registry,
+      Settings settings,
+      Ledger ledger) {
+    return new Traffic(bootstrapServers, topics, registry, settings, ledger);
   }
 
   /** What was produced so far. */
@@ -222,9 +262,16 @@ public final class Traffic implements AutoCloseable {
     producer.close(Duration.ofSeconds(30));
   }
 
-  private void send(SyntheticCalls.Call call, SyntheticCalls.Part part, long occurredAt) {
+  private void send(SyntheticCalls.Call call, SyntheticCalls.Part part, long sendTime) {
+    // A hostile occurred_at goes in the value only: the broker would refuse it as a timestamp.
+    long occurredAt = part.occurredAt() != null ? part.occurredAt() : sendTime;
     SpecificRecord record = part.raw() != null ? null : part.value().apply(occurredAt);
-    byte[] value = record == null ? part.raw() : serializer.serialize(part.topic(), record);
+    byte[] value =
+        record == null
+            ? part.raw()
+            : part.bomb()
+                ? avroBomb(part.topic(), record)
+                : serializer.serialize(part.topic(), record);
     boolean endsCall =
         record instanceof dev.bluejaybridge.telemetry.CallEvent event && event.getEndsCall();
     long sentAt = System.currentTimeMillis();
@@ -232,10 +279,12 @@ public final class Traffic implements AutoCloseable {
     if (part.poisonId() != null) {
       headers.add(POISON_HEADER, part.poisonId().getBytes(StandardCharsets.UTF_8));
       ledger.poison(part.poisonId(), part.poisonReason());
+    } else if (record != null) {
+      ledger.produced(call.callId(), record, false);
     }
     ledger.sent(value.length);
     producer.send(
-        new ProducerRecord<>(part.topic(), null, occurredAt, part.key(), value, headers),
+        new ProducerRecord<>(part.topic(), null, sendTime, part.key(), value, headers),
         (metadata, exception) -> {
           if (exception == null) {
             ledger.ack();
@@ -249,6 +298,125 @@ public final class Traffic implements AutoCloseable {
             ledger.failed(call.callId() + " " + part.topic() + ": " + exception);
           }
         });
+  }
+
+  /**
+   * The {@code index}-th call these settings make (the first call a paced run or a preload starts
+   * is index 0, then on), without sending anything: its call_id and simulation_result_id, to aim a
+   * fault at it before it is produced.
+   */
+  public SyntheticCalls.Call preview(long index) {
+    return calls.call(index, 1_000);
+  }
+
+  /**
+   * Sends one more record of call {@code callId} now, after the call ended: a straggler (a late
+   * record, on purpose). A tool call ({@code late_lookup}) when {@code n} is even, a transcript
+   * turn when odd, starting 5 s after the call's last record; the ledger marks it as a straggler.
+   * Needs a ledger that keeps content.
+   *
+   * @return what was sent, for a log line
+   */
+  public String sendStraggler(String callId, int n) {
+    List<Ledger.Produced> content = ledger.content(callId);
+    if (content.isEmpty()) {
+      throw new IllegalStateException("the ledger kept no records of call " + callId);
+    }
+    SpecificRecord first = content.get(0).value();
+    String agent = (String) first.get(first.getSchema().getField("agent_id").pos());
+    String simulation =
+        (String) first.get(first.getSchema().getField("simulation_result_id").pos());
+    long start =
+        content.stream().mapToLong(p -> CallBodies.item(p.value()).startOffsetMs()).max().orElse(0)
+            + 5_000;
+    long occurredAt = lastOccurredAt.accumulateAndGet(System.currentTimeMillis(), Math::max);
+    SpecificRecord record;
+    String topic;
+    if (n % 2 == 0) {
+      topic = topics.toolCalls();
+      record =
+          dev.bluejaybridge.telemetry.ToolCall.newBuilder()
+              .setCallId(callId)
+              .setOccurredAt(java.time.Instant.ofEpochMilli(occurredAt))
+              .setAgentId(agent)
+              .setSimulationResultId(simulation)
+              .setName("late_lookup")
+              .setStartOffsetMs(start)
+              .setDescription("Looked up after the caller hung up")
+              .setParametersJson("{\"straggler\":" + n + "}")
+              .setOutputJson("{\"found\":true}")
+              .build();
+    } else {
+      topic = topics.transcripts();
+      record =
+          dev.bluejaybridge.telemetry.TranscriptTurn.newBuilder()
+              .setCallId(callId)
+              .setOccurredAt(java.time.Instant.ofEpochMilli(occurredAt))
+              .setAgentId(agent)
+              .setSimulationResultId(simulation)
+              .setSpeaker(dev.bluejaybridge.telemetry.Speaker.AGENT)
+              .setUtterance("A late line of the transcript, number " + n + ".")
+              .setStartOffsetMs(start)
+              .setEndOffsetMs(start + 1_500)
+              .setFillerUtterance(null)
+              .build();
+    }
+    byte[] value = serializer.serialize(topic, record);
+    ledger.produced(callId, record, true);
+    ledger.sent(value.length);
+    producer.send(
+        new ProducerRecord<>(topic, null, occurredAt, callId, value, new RecordHeaders()),
+        (metadata, exception) -> {
+          if (exception == null) {
+            ledger.ack();
+          } else {
+            ledger.failed(callId + " " + topic + " (straggler): " + exception);
+          }
+        });
+    return CallBodies.item(record).toString();
+  }
+
+  /**
+   * {@code record}'s Avro bytes in the wire format, under a writer schema with one more field: an
+   * array of nulls (each zero bytes) whose one block claims 2^50 items. The bytes are a few dozen;
+   * walking them item by item takes days.
+   */
+  private byte[] avroBomb(String topic, SpecificRecord record) {
+    int id =
+        bombSchemaIds.computeIfAbsent(
+            topic, t -> registry.register(t + "-value", bombSchema(record.getSchema())));
+    byte[] normal = serializer.serialize(topic, record);
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(normal.length + 16);
+      out.write(0);
+      out.write(java.nio.ByteBuffer.allocate(4).putInt(id).array());
+      out.write(normal, 5, normal.length - 5);
+      org.apache.avro.io.BinaryEncoder encoder =
+          org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+      encoder.writeLong(1L << 50); // one block of 2^50 items, none of which takes a byte
+      encoder.writeLong(0); // the end of the array
+      encoder.flush();
+      return out.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** {@code schema} with a last field {@code padding}: an array of nulls, default empty. */
+  static org.apache.avro.Schema bombSchema(org.apache.avro.Schema schema) {
+    List<org.apache.avro.Schema.Field> fields = new ArrayList<>();
+    for (org.apache.avro.Schema.Field f : schema.getFields()) {
+      fields.add(new org.apache.avro.Schema.Field(f, f.schema()));
+    }
+    fields.add(
+        new org.apache.avro.Schema.Field(
+            "padding",
+            org.apache.avro.Schema.createArray(
+                org.apache.avro.Schema.create(org.apache.avro.Schema.Type.NULL)),
+            "zero-width items (a hostile writer)",
+            List.of()));
+    return org.apache.avro.Schema.createRecord(
+        schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
   }
 
   /** A paced run in its own thread. */
