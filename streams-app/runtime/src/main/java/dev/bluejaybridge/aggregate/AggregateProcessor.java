@@ -140,6 +140,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     this.backlog =
         new Backlog(
             Math.max(Math.min(endGrace, inactivityGap), MIN_QUIET.toMillis()),
+            inactivityGap,
             inactivityGap + endGrace,
             context.currentSystemTimeMs());
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
@@ -355,10 +356,11 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     }
     // Records are still coming: look again when the task may count as caught up, or when record
     // time could have reached the deadline if it went no faster than the wall clock.
-    long again = backlog.caughtUpAt();
+    long again = Math.min(backlog.caughtUpAt(), now + backlog.quiet());
     if (recordTime != Backlog.UNKNOWN) {
       again = Math.min(again, now + (recordDue - recordTime));
     }
+    // (at least every quiet while behind: a backlog is read faster than the wall clock moves)
     moveTimer(state, Math.max(again, now + TICK.toMillis()));
     calls.put(state.getCallId(), state);
     return false;

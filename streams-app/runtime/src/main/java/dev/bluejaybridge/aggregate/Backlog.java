@@ -30,6 +30,7 @@ final class Backlog {
   static final long UNKNOWN = Long.MIN_VALUE;
 
   private final long quiet;
+  private final long firstQuiet;
   private final long blackout;
   private long recordTime = UNKNOWN;
   private long lastReadAt = UNKNOWN;
@@ -38,12 +39,16 @@ final class Backlog {
 
   /**
    * @param quiet wall-clock millis without a record after which the task counts as caught up
+   * @param firstQuiet the same, until the first record read since the task started observing (its
+   *     start, or the end of a blackout): its first fetch of a backlog may take seconds
+   *     (transactions initialised, a rebalance settling), so a short silence then says nothing
    * @param blackout a stretch longer than this (millis) in which the task ran nothing was not
    *     observed
    * @param now wall-clock millis at which the task starts
    */
-  Backlog(long quiet, long blackout, long now) {
+  Backlog(long quiet, long firstQuiet, long blackout, long now) {
     this.quiet = quiet;
+    this.firstQuiet = Math.max(quiet, firstQuiet);
     this.blackout = blackout;
     this.observedSince = now;
     this.lastRanAt = now;
@@ -64,6 +69,11 @@ final class Backlog {
     recordTime = Math.max(recordTime, Math.min(timestamp, now));
   }
 
+  /** Wall-clock millis without a record after which the task counts as caught up. */
+  long quiet() {
+    return quiet;
+  }
+
   /** The newest record time read, at most the wall clock of its reading; or {@link #UNKNOWN}. */
   long recordTime() {
     return recordTime;
@@ -78,7 +88,12 @@ final class Backlog {
 
   /** The wall-clock moment the task counts as caught up if no record arrives until then. */
   long caughtUpAt() {
-    long since = lastReadAt == UNKNOWN ? observedSince : Math.max(lastReadAt, observedSince);
-    return since + quiet;
+    if (lastReadAt == UNKNOWN || lastReadAt < observedSince) {
+      // Nothing read since the task started observing. R8 (the app stopped 12 inactivity gaps
+      // while producers went on) split 23 calls: a restarted task counted as caught up one end
+      // grace after its start, before its first fetch of the backlog arrived.
+      return observedSince + firstQuiet;
+    }
+    return lastReadAt + quiet;
   }
 }

@@ -155,10 +155,11 @@ class BacklogClosingTest {
         leftOpenByAnEarlierRun(driver, "call-" + i, START.toEpochMilli() - 600_000);
       }
 
-      // When the task finds no backlog and starts closing them
+      // When the task finds no backlog (no record for one inactivity gap after its start) and
+      // starts closing them
       List<Integer> perTick = new ArrayList<>();
       int seen = 0;
-      for (int tick = 0; tick < 200 && seen < count; tick++) {
+      for (int tick = 0; tick < 600 && seen < count; tick++) {
         driver.advanceWallClock(AggregateProcessor.TICK);
         int now = driver.closedCalls().size();
         perTick.add(now - seen);
