@@ -22,6 +22,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -75,6 +76,9 @@ import org.slf4j.MDC;
 final class AggregateProcessor implements Processor<String, SpecificRecord, String, CallUpdate> {
   /** How often the wall-clock punctuation looks for due calls. */
   static final Duration TICK = Duration.ofMillis(100);
+
+  /** The input topics a task reads: tool calls, events, transcript turns. */
+  static final int INPUTS = 3;
 
   /** At most this many timers are handled per punctuation. */
   static final int MAX_TIMERS_PER_TICK = 1_000;
@@ -142,7 +146,8 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
             Math.max(Math.min(endGrace, inactivityGap), MIN_QUIET.toMillis()),
             inactivityGap,
             inactivityGap + endGrace,
-            context.currentSystemTimeMs());
+            context.currentSystemTimeMs(),
+            INPUTS);
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
     // The open calls this task brings (restored state included): one entry, not a scan.
     openHere = CallStores.openCalls(timers);
@@ -185,8 +190,11 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     long now = context.currentSystemTimeMs();
     // occurred_at, not the record's timestamp: validation forwards every record with the wall clock
     // (the time the bridge's own writes carry), and checked occurred_at against input.max-ahead.
-    backlog.record(Telemetry.occurredAt(value), now);
-    long recordTime = backlog.recordTime();
+    long occurredAt = Telemetry.occurredAt(value);
+    backlog.record(context.recordMetadata().map(RecordMetadata::topic).orElse(""), occurredAt, now);
+    // The call's own record time: its record's occurred_at (never ahead of the wall clock). It is
+    // due in record time once the input furthest behind has been read past its deadline.
+    long recordTime = Math.min(occurredAt, now);
     CallState state = calls.get(callId);
     boolean opened = false;
     if (state == null) {

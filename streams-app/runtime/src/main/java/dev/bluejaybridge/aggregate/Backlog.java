@@ -1,5 +1,8 @@
 package dev.bluejaybridge.aggregate;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * What one task knows of the input it has not read yet: whether silence on the wall clock can be
  * trusted, and how far it has read in record time.
@@ -31,6 +34,8 @@ final class Backlog {
 
   private final long quiet;
   private final long firstQuiet;
+  private final int expectedSources;
+  private final Map<String, long[]> sources = new HashMap<>();
   private final long blackout;
   private long recordTime = UNKNOWN;
   private long lastReadAt = UNKNOWN;
@@ -47,6 +52,15 @@ final class Backlog {
    * @param now wall-clock millis at which the task starts
    */
   Backlog(long quiet, long firstQuiet, long blackout, long now) {
+    this(quiet, firstQuiet, blackout, now, 1);
+  }
+
+  /**
+   * As above, for a task reading {@code expectedSources} inputs (the three telemetry topics), whose
+   * record time is that of the input furthest behind.
+   */
+  Backlog(long quiet, long firstQuiet, long blackout, long now, int expectedSources) {
+    this.expectedSources = expectedSources;
     this.quiet = quiet;
     this.firstQuiet = Math.max(quiet, firstQuiet);
     this.blackout = blackout;
@@ -64,9 +78,21 @@ final class Backlog {
 
   /** The task reads a record of record time {@code timestamp} at {@code now}. */
   void record(long timestamp, long now) {
+    record("", timestamp, now);
+  }
+
+  /**
+   * The task reads a record of record time {@code timestamp} from {@code source} (its input topic)
+   * at {@code now}.
+   */
+  void record(String source, long timestamp, long now) {
     ran(now);
     lastReadAt = now;
-    recordTime = Math.max(recordTime, Math.min(timestamp, now));
+    long time = Math.min(timestamp, now);
+    recordTime = Math.max(recordTime, time);
+    long[] seen = sources.computeIfAbsent(source, s -> new long[] {UNKNOWN, UNKNOWN});
+    seen[0] = Math.max(seen[0], time);
+    seen[1] = now;
   }
 
   /** Wall-clock millis without a record after which the task counts as caught up. */
@@ -74,9 +100,34 @@ final class Backlog {
     return quiet;
   }
 
-  /** The newest record time read, at most the wall clock of its reading; or {@link #UNKNOWN}. */
+  /**
+   * How far the task has read in record time: the newest record time of the input furthest behind,
+   * among the inputs still being read (one read within a quiet while), at most the wall clock of
+   * its reading; or {@link #UNKNOWN}. While a backlog is read, one topic's records may be fetched
+   * ahead of another's (R8 split 10 calls whose transcript turns were still unread while the tool
+   * calls had carried the record time past their deadline). Until every input was read since the
+   * task started observing, or one first quiet passed, record time is not known.
+   */
   long recordTime() {
-    return recordTime;
+    if (recordTime == UNKNOWN) {
+      return UNKNOWN;
+    }
+    int readSinceStart = 0;
+    int flowing = 0;
+    long slowest = Long.MAX_VALUE;
+    for (long[] seen : sources.values()) {
+      if (seen[1] >= observedSince) {
+        readSinceStart++;
+        if (lastRanAt - seen[1] <= quiet) {
+          flowing++;
+          slowest = Math.min(slowest, seen[0]);
+        }
+      }
+    }
+    if (readSinceStart < expectedSources && lastRanAt < observedSince + firstQuiet) {
+      return UNKNOWN;
+    }
+    return flowing == 0 ? recordTime : slowest;
   }
 
   /**

@@ -1,13 +1,16 @@
 package dev.bluejaybridge.aggregate;
 
 import static dev.bluejaybridge.testkit.Telemetry.endOfCall;
+import static dev.bluejaybridge.testkit.Telemetry.event;
 import static dev.bluejaybridge.testkit.Telemetry.toolCall;
+import static dev.bluejaybridge.testkit.Telemetry.turn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bluejaybridge.state.CallPart;
 import dev.bluejaybridge.state.CallState;
 import dev.bluejaybridge.state.CallStatus;
 import dev.bluejaybridge.support.PipelineDriver;
+import dev.bluejaybridge.telemetry.Speaker;
 import dev.bluejaybridge.telemetry.ToolCall;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,9 +131,17 @@ class BacklogClosingTest {
       driver.toolCalls.pipeInput("quiet", tool("quiet", 0));
       driver.advanceWallClock(Duration.ofMinutes(10));
 
-      // When the backlog is read, fast: two minutes of other calls' records in twelve seconds
+      // When the backlog is read, fast: two minutes of other calls' records in twelve seconds, on
+      // all three inputs (record time is that of the input furthest behind)
       for (int i = 1; i <= 120; i++) {
         driver.toolCalls.pipeInput("busy", tool("busy", i));
+        driver.events.pipeInput(
+            "busy", event("busy", "e" + i, i * 1_000L).setOccurredAt(START.plusSeconds(i)).build());
+        driver.transcripts.pipeInput(
+            "busy",
+            turn("busy", Speaker.USER, "u" + i, i * 1_000L)
+                .setOccurredAt(START.plusSeconds(i))
+                .build());
         driver.advanceWallClock(Duration.ofMillis(100));
       }
 

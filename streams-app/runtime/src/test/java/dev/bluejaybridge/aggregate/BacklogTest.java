@@ -77,4 +77,36 @@ class BacklogTest {
     backlog.ran(resumed + FIRST_QUIET);
     assertThat(backlog.caughtUp(resumed + FIRST_QUIET)).isTrue();
   }
+
+  /**
+   * R8 (issue 13 item 8): while a backlog is read, one input's records can be fetched ahead of
+   * another's. Record time is that of the input furthest behind, so a call whose transcript turns
+   * are still unread is not closed because the tool calls ran ahead.
+   */
+  @Test
+  void recordTimeIsThatOfTheInputFurthestBehindWhileAllAreRead() {
+    Backlog backlog = new Backlog(QUIET, FIRST_QUIET, BLACKOUT, T, 3);
+    backlog.record("tools", T - 600_000, T);
+    backlog.record("events", T - 590_000, T + 10);
+    assertThat(backlog.recordTime())
+        .as("an input not read yet: unknown")
+        .isEqualTo(Backlog.UNKNOWN);
+    backlog.record("turns", T - 595_000, T + 20);
+    backlog.record("tools", T - 500_000, T + 30);
+    assertThat(backlog.recordTime()).isEqualTo(T - 595_000);
+
+    // an input not read for a quiet while has nothing more: the others' time counts
+    backlog.record("tools", T - 400_000, T + 6_000);
+    backlog.record("events", T - 410_000, T + 6_000);
+    assertThat(backlog.recordTime()).isEqualTo(T - 410_000);
+  }
+
+  @Test
+  void anInputThatNeverShowsUpIsLeftOutAfterTheFirstQuiet() {
+    Backlog backlog = new Backlog(QUIET, FIRST_QUIET, BLACKOUT, T, 3);
+    backlog.record("tools", T - 600_000, T);
+    assertThat(backlog.recordTime()).isEqualTo(Backlog.UNKNOWN);
+    backlog.record("tools", T - 500_000, T + FIRST_QUIET);
+    assertThat(backlog.recordTime()).isEqualTo(T - 500_000);
+  }
 }
