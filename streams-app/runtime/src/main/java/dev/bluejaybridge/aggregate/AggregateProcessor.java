@@ -45,13 +45,16 @@ import org.slf4j.MDC;
  * duration) are kept twice: on the wall clock, from when its records arrived, and in record time
  * ({@link Backlog}: the newest {@code occurred_at} read, at most the wall clock), from the record
  * time when they arrived. A call closes once its deadline has passed on the wall clock and, unless
- * the task is caught up, in record time too. The task counts as caught up once it has read no
- * record for {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second)
- * of time it observed; time in which it ran nothing (before it started, or a stretch longer than
- * {@code call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the
- * app was stopped while producers went on, or the consumer is behind under load, a call whose later
- * records still wait in the backlog stays open while the backlog is read; it closes when the
- * records read show it silent for its gap.
+ * the task is caught up, in record time too. The running pipeline knows when the task is caught up:
+ * the broker's end offsets of its input partitions ({@link InputOffsets}, asked every second) have
+ * all been processed, and silence is trusted up to the moment they were asked. Without them (the
+ * broker does not answer, tests), the task counts as caught up once it has read no record for
+ * {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second) of time it
+ * observed; time in which it ran nothing (before it started, or a stretch longer than {@code
+ * call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the app was
+ * stopped while producers went on, or the consumer is behind under load, a call whose later records
+ * still wait in the backlog stays open while the backlog is read; it closes when the records read
+ * show it silent for its gap.
  *
  * <p><b>Bounded work per punctuation.</b> One punctuation handles at most {@value
  * #MAX_TIMERS_PER_TICK} timers and at most {@value #MAX_CLOSES_PER_TICK} closes or forgets, and
@@ -108,6 +111,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private final int maxRecords;
   private final AggregationMetrics metrics;
   private final LongSupplier nanoTime;
+  private final InputOffsets inputOffsets;
   private long openHere;
 
   private ProcessorContext<String, CallUpdate> context;
@@ -118,12 +122,26 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
   private Backlog backlog;
 
   AggregateProcessor(BridgeConfig.Calls settings, AggregationMetrics metrics) {
-    this(settings, metrics, System::nanoTime);
+    this(settings, metrics, InputOffsets.UNKNOWN);
+  }
+
+  AggregateProcessor(
+      BridgeConfig.Calls settings, AggregationMetrics metrics, InputOffsets inputOffsets) {
+    this(settings, metrics, inputOffsets, System::nanoTime);
   }
 
   /** {@code nanoTime} measures a punctuation's time budget. */
   AggregateProcessor(
       BridgeConfig.Calls settings, AggregationMetrics metrics, LongSupplier nanoTime) {
+    this(settings, metrics, InputOffsets.UNKNOWN, nanoTime);
+  }
+
+  private AggregateProcessor(
+      BridgeConfig.Calls settings,
+      AggregationMetrics metrics,
+      InputOffsets inputOffsets,
+      LongSupplier nanoTime) {
+    this.inputOffsets = inputOffsets;
     this.metrics = metrics;
     this.nanoTime = nanoTime;
     this.inactivityGap = settings.inactivityGap().toMillis();
@@ -147,7 +165,9 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
             inactivityGap,
             inactivityGap + endGrace,
             context.currentSystemTimeMs(),
-            INPUTS);
+            INPUTS,
+            inputOffsets,
+            context.taskId().partition());
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::closeDueCalls);
     // The open calls this task brings (restored state included): one entry, not a scan.
     openHere = CallStores.openCalls(timers);
@@ -191,7 +211,12 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     // occurred_at, not the record's timestamp: validation forwards every record with the wall clock
     // (the time the bridge's own writes carry), and checked occurred_at against input.max-ahead.
     long occurredAt = Telemetry.occurredAt(value);
-    backlog.record(context.recordMetadata().map(RecordMetadata::topic).orElse(""), occurredAt, now);
+    RecordMetadata source = context.recordMetadata().orElse(null);
+    backlog.record(
+        source == null ? "" : source.topic(),
+        source == null ? -1 : source.offset(),
+        occurredAt,
+        now);
     // The call's own record time: its record's occurred_at (never ahead of the wall clock). It is
     // due in record time once the input furthest behind has been read past its deadline.
     long recordTime = Math.min(occurredAt, now);
@@ -352,7 +377,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
       calls.put(state.getCallId(), state);
       return false;
     }
-    if (backlog.caughtUp(now)) {
+    if (due <= backlog.silentUntil(now)) {
       close(state, now, false);
       return true;
     }
@@ -364,7 +389,7 @@ final class AggregateProcessor implements Processor<String, SpecificRecord, Stri
     }
     // Records are still coming: look again when the task may count as caught up, or when record
     // time could have reached the deadline if it went no faster than the wall clock.
-    long again = Math.min(backlog.caughtUpAt(), now + backlog.quiet());
+    long again = backlog.lookAgainAt(now);
     if (recordTime != Backlog.UNKNOWN) {
       again = Math.min(again, now + (recordDue - recordTime));
     }

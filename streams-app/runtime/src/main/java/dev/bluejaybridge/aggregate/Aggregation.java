@@ -17,7 +17,13 @@ public final class Aggregation {
 
   public static ProcessorSupplier<String, SpecificRecord, String, CallUpdate> aggregate(
       BridgeConfig.Calls settings, AggregationMetrics metrics) {
-    return () -> new AggregateProcessor(settings, metrics);
+    return aggregate(settings, metrics, InputOffsets.UNKNOWN);
+  }
+
+  /** The aggregation, whose tasks learn the inputs' end offsets from {@code offsets}. */
+  public static ProcessorSupplier<String, SpecificRecord, String, CallUpdate> aggregate(
+      BridgeConfig.Calls settings, AggregationMetrics metrics, InputOffsets offsets) {
+    return () -> new AggregateProcessor(settings, metrics, offsets);
   }
 
   /** The aggregation's stores; {@code settings} size the parts' changelog records. */

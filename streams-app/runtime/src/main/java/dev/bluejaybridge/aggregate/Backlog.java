@@ -2,6 +2,7 @@ package dev.bluejaybridge.aggregate;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What one task knows of the input it has not read yet: whether silence on the wall clock can be
@@ -27,16 +28,43 @@ import java.util.Map;
  *
  * The aggregation closes a call by the wall clock alone only while the task is caught up, and
  * otherwise only once its deadline has passed in record time too.
+ *
+ * <p><b>Offsets, where the broker tells them.</b> The running pipeline asks the broker every second
+ * for the end offsets of the input partitions ({@link InputOffsets}). A task that has processed
+ * each of its input partitions up to the end offset a snapshot saw has read everything written
+ * before that snapshot was taken: silence is then trusted up to the snapshot's time, and not while
+ * a partition is behind (R8: a task that read nothing for the first five seconds after a restart
+ * counted as caught up and closed ten calls whose later records still waited in the backlog).
+ * Without a fresh snapshot (the broker does not answer, unit tests) the task judges from what it
+ * sees, as above.
  */
 final class Backlog {
   /** The record time before any record was read. */
   static final long UNKNOWN = Long.MIN_VALUE;
+
+  /** {@link #silentUntil(long)} when silence cannot be trusted at all. */
+  static final long NEVER = Long.MIN_VALUE;
+
+  /** A broker snapshot older than this (millis) is not trusted: the task judges alone. */
+  static final long STALE = 15_000;
+
+  /** While a snapshot is fresh, a due call is looked at again at least this often (millis). */
+  static final long LOOK_AGAIN = 1_000;
+
+  /** At most this many offsets of control records may follow the last record of a partition. */
+  static final long MARKER_SLACK = 2;
 
   private final long quiet;
   private final long firstQuiet;
   private final int expectedSources;
   private final Map<String, long[]> sources = new HashMap<>();
   private final long blackout;
+  private final InputOffsets offsets;
+  private final int partition;
+
+  /** By input topic: the offset after the last record processed here. */
+  private final Map<String, Long> processed = new HashMap<>();
+
   private long recordTime = UNKNOWN;
   private long lastReadAt = UNKNOWN;
   private long observedSince;
@@ -60,6 +88,23 @@ final class Backlog {
    * record time is that of the input furthest behind.
    */
   Backlog(long quiet, long firstQuiet, long blackout, long now, int expectedSources) {
+    this(quiet, firstQuiet, blackout, now, expectedSources, InputOffsets.UNKNOWN, 0);
+  }
+
+  /**
+   * As above, for the task of input partition {@code partition}, which learns the inputs' end
+   * offsets from {@code offsets}.
+   */
+  Backlog(
+      long quiet,
+      long firstQuiet,
+      long blackout,
+      long now,
+      int expectedSources,
+      InputOffsets offsets,
+      int partition) {
+    this.offsets = Objects.requireNonNull(offsets, "offsets");
+    this.partition = partition;
     this.expectedSources = expectedSources;
     this.quiet = quiet;
     this.firstQuiet = Math.max(quiet, firstQuiet);
@@ -86,6 +131,17 @@ final class Backlog {
    * at {@code now}.
    */
   void record(String source, long timestamp, long now) {
+    record(source, -1, timestamp, now);
+  }
+
+  /**
+   * The task reads the record at {@code offset} (or -1 if unknown) of record time {@code timestamp}
+   * from {@code source} (its input topic) at {@code now}.
+   */
+  void record(String source, long offset, long timestamp, long now) {
+    if (offset >= 0) {
+      processed.merge(source, offset + 1, Math::max);
+    }
     ran(now);
     lastReadAt = now;
     long time = Math.min(timestamp, now);
@@ -128,6 +184,52 @@ final class Backlog {
       return UNKNOWN;
     }
     return flowing == 0 ? recordTime : slowest;
+  }
+
+  /**
+   * Until when silence can be trusted at {@code now}: every record written to the task's inputs
+   * before the moment returned (wall-clock millis) has been read; {@link #NEVER} if none is known.
+   * With a fresh broker snapshot, its time once every input partition is read to the end it saw;
+   * without one, {@code now} once the task counts as {@link #caughtUp(long) caught up}.
+   */
+  long silentUntil(long now) {
+    InputOffsets.Snapshot snapshot = offsets.at(partition);
+    if (snapshot == null || now - snapshot.asOf() > STALE) {
+      return caughtUp(now) ? now : NEVER;
+    }
+    if (snapshot.positions().size() < expectedSources) {
+      return NEVER;
+    }
+    for (Map.Entry<String, InputOffsets.Position> input : snapshot.positions().entrySet()) {
+      if (!readToEnd(input.getKey(), input.getValue(), now)) {
+        return NEVER;
+      }
+    }
+    return snapshot.asOf();
+  }
+
+  /** When a call that is due but not yet silent should be looked at again, at {@code now}. */
+  long lookAgainAt(long now) {
+    InputOffsets.Snapshot snapshot = offsets.at(partition);
+    if (snapshot == null || now - snapshot.asOf() > STALE) {
+      return Math.min(caughtUpAt(), now + quiet);
+    }
+    return now + Math.min(quiet, LOOK_AGAIN);
+  }
+
+  private boolean readToEnd(String topic, InputOffsets.Position input, long now) {
+    long read =
+        Math.max(Math.max(input.start(), input.committed()), processed.getOrDefault(topic, -1L));
+    if (read >= input.end()) {
+      return true;
+    }
+    // Control records (transaction markers) the consumer skipped after the last record: Kafka
+    // Streams commits past them only in a partition it processed a record of since it started. A
+    // partition a few offsets short, whose end stood still for a first quiet while the task
+    // observed, holds nothing more to read: the consumer would have fetched it long since.
+    return input.end() - read <= MARKER_SLACK
+        && now - input.endSince() >= firstQuiet
+        && now - observedSince >= firstQuiet;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.bluejaybridge.pipeline;
 
 import dev.bluejaybridge.aggregate.Aggregation;
 import dev.bluejaybridge.aggregate.AggregationMetrics;
+import dev.bluejaybridge.aggregate.InputOffsets;
 import dev.bluejaybridge.aggregate.ValidateProcessor;
 import dev.bluejaybridge.config.BridgeConfig;
 import dev.bluejaybridge.telemetry.OccurredAtExtractor;
@@ -44,17 +45,29 @@ public final class BridgeTopology {
     return build(topics, calls, BridgeConfig.Input.defaults(), delivery, metrics);
   }
 
-  /**
-   * The topology. Its sources take {@code occurred_at} as record time only when it is sane ({@link
-   * OccurredAtExtractor}); validation checks it against {@code input} and forwards each record with
-   * the wall-clock time, which every write downstream then carries.
-   */
+  /** As below, with no broker offsets: tasks judge a backlog from the records they see. */
   public static Topology build(
       TelemetryTopics topics,
       BridgeConfig.Calls calls,
       BridgeConfig.Input input,
       DeliveryStage delivery,
       AggregationMetrics metrics) {
+    return build(topics, calls, input, delivery, metrics, InputOffsets.UNKNOWN);
+  }
+
+  /**
+   * The topology. Its sources take {@code occurred_at} as record time only when it is sane ({@link
+   * OccurredAtExtractor}); validation checks it against {@code input} and forwards each record with
+   * the wall-clock time, which every write downstream then carries. The aggregation learns how far
+   * the inputs have been written from {@code offsets}.
+   */
+  public static Topology build(
+      TelemetryTopics topics,
+      BridgeConfig.Calls calls,
+      BridgeConfig.Input input,
+      DeliveryStage delivery,
+      AggregationMetrics metrics,
+      InputOffsets offsets) {
     Topology topology = new Topology();
     OccurredAtExtractor extractor = new OccurredAtExtractor(input.maxAhead());
     String[] sources = {
@@ -63,7 +76,7 @@ public final class BridgeTopology {
       source(topology, topics.transcripts(), extractor)
     };
     topology.addProcessor(VALIDATE, ValidateProcessor.supplier(input, metrics), sources);
-    topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls, metrics), VALIDATE);
+    topology.addProcessor(AGGREGATE, Aggregation.aggregate(calls, metrics, offsets), VALIDATE);
     Aggregation.stores(calls).forEach(store -> topology.addStateStore(store, AGGREGATE));
     topology.addProcessor(DELIVER, delivery.processor(), AGGREGATE);
     delivery.stores().forEach(store -> topology.addStateStore(store, DELIVER));

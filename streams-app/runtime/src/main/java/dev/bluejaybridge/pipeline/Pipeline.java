@@ -30,8 +30,11 @@ public final class Pipeline implements AutoCloseable {
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+  private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(5);
+
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final InputOffsetWatch inputOffsets;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /**
@@ -39,9 +42,11 @@ public final class Pipeline implements AutoCloseable {
    */
   private final CountDownLatch closing = new CountDownLatch(1);
 
-  private Pipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
+  private Pipeline(
+      KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, InputOffsetWatch inputOffsets) {
     this.streams = streams;
     this.streamsMetrics = streamsMetrics;
+    this.inputOffsets = inputOffsets;
   }
 
   /**
@@ -58,8 +63,9 @@ public final class Pipeline implements AutoCloseable {
       MeterRegistry meters) {
     TelemetryTopics topics =
         TelemetryTopics.create(config.topics(), registry, false, config.calls().maxRecordBytes());
+    int partitions;
     try (Admin admin = Admin.create(Map.<String, Object>copyOf(config.kafka().properties()))) {
-      int partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
+      partitions = TopicLayout.requireCoPartitioned(admin, topics.names(), ADMIN_TIMEOUT);
       List<String> outputs = new ArrayList<>(delivery.sinks().values());
       outputs.add(config.topics().inputDlq());
       TopicLayout.requireExist(admin, outputs, ADMIN_TIMEOUT);
@@ -67,13 +73,32 @@ public final class Pipeline implements AutoCloseable {
           "input topics co-partitioned topics={} partitions={}", topics.names(), partitions);
       delivery.partitionCount().accept(partitions);
     }
-    Topology topology =
-        BridgeTopology.build(topics, config.calls(), config.input(), delivery, metrics);
-    LOGGER.debug("topology {}", topology.describe());
-    KafkaStreams streams = new KafkaStreams(topology, StreamsProperties.from(config, meters));
-    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
-    streamsMetrics.bindTo(meters);
-    Pipeline pipeline = new Pipeline(streams, streamsMetrics);
+    // Tasks learn from it whether they have read their inputs to the end (a backlog is not
+    // silence).
+    InputOffsetWatch inputOffsets =
+        new InputOffsetWatch(
+                Admin.create(Map.<String, Object>copyOf(config.kafka().properties())),
+                config.kafka().applicationId(),
+                topics.names(),
+                partitions,
+                Clock.systemUTC(),
+                OFFSETS_TIMEOUT)
+            .start();
+    KafkaStreams streams;
+    KafkaStreamsMetrics streamsMetrics;
+    try {
+      Topology topology =
+          BridgeTopology.build(
+              topics, config.calls(), config.input(), delivery, metrics, inputOffsets);
+      LOGGER.debug("topology {}", topology.describe());
+      streams = new KafkaStreams(topology, StreamsProperties.from(config, meters));
+      streamsMetrics = new KafkaStreamsMetrics(streams);
+      streamsMetrics.bindTo(meters);
+    } catch (RuntimeException e) {
+      inputOffsets.close();
+      throw e;
+    }
+    Pipeline pipeline = new Pipeline(streams, streamsMetrics, inputOffsets);
     // A failed stream thread is replaced after a backoff, and a failure that keeps coming back
     // stops the instance rather than loop (StreamThreadFailures).
     streams.setUncaughtExceptionHandler(
@@ -114,6 +139,7 @@ public final class Pipeline implements AutoCloseable {
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(CLOSE_TIMEOUT));
     streamsMetrics.close();
+    inputOffsets.close();
     stopped.countDown();
   }
 }

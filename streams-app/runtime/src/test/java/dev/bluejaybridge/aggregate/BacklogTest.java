@@ -2,6 +2,8 @@ package dev.bluejaybridge.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13 item 8: when the task may trust wall-clock silence, and how far it read. */
@@ -108,5 +110,140 @@ class BacklogTest {
     assertThat(backlog.recordTime()).isEqualTo(Backlog.UNKNOWN);
     backlog.record("tools", T - 500_000, T + FIRST_QUIET);
     assertThat(backlog.recordTime()).isEqualTo(T - 500_000);
+  }
+
+  // ------------------------------------------------- broker offsets (InputOffsets)
+
+  private static final String TOOLS = "tools";
+  private static final String EVENTS = "events";
+  private static final String TURNS = "turns";
+
+  /** A snapshot taken at {@code asOf} whose inputs end at the given offsets, none committed. */
+  private static InputOffsets.Snapshot ends(long asOf, long tools, long events, long turns) {
+    return new InputOffsets.Snapshot(
+        asOf,
+        Map.of(
+            TOOLS, new InputOffsets.Position(0, tools, -1, asOf),
+            EVENTS, new InputOffsets.Position(0, events, -1, asOf),
+            TURNS, new InputOffsets.Position(0, turns, -1, asOf)));
+  }
+
+  private static Backlog knowing(AtomicReference<InputOffsets.Snapshot> broker) {
+    return new Backlog(QUIET, FIRST_QUIET, BLACKOUT, T, 3, partition -> broker.get(), 0);
+  }
+
+  /**
+   * R8 on the final code of its first fixes: a restarted task read nothing for its first five
+   * seconds, counted as caught up, and closed ten calls whose later records waited in the backlog.
+   * With the broker's offsets, silence is never trusted while an input is behind, however long the
+   * task reads nothing.
+   */
+  @Test
+  void aTaskBehindTheBrokersEndOffsetsNeverTrustsSilence() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    backlog.record(TOOLS, 0, T, T);
+    for (long at = T; at <= T + 10 * FIRST_QUIET; at += 1_000) {
+      broker.set(ends(at, 500, 0, 0));
+      backlog.ran(at);
+      assertThat(backlog.silentUntil(at)).as("behind at %d", at - T).isEqualTo(Backlog.NEVER);
+      assertThat(backlog.caughtUp(at) || at < T + QUIET)
+          .as("what the task alone would have judged")
+          .isTrue();
+    }
+  }
+
+  @Test
+  void aTaskThatProcessedEveryInputToItsEndTrustsSilenceUpToTheSnapshot() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    backlog.record(TOOLS, 41, T, T);
+    backlog.record(EVENTS, 6, T, T);
+    broker.set(ends(T + 500, 42, 7, 0));
+    assertThat(backlog.silentUntil(T + 900)).isEqualTo(T + 500);
+    broker.set(ends(T + 1_500, 43, 7, 0));
+    assertThat(backlog.silentUntil(T + 1_900))
+        .as("one record more written")
+        .isEqualTo(Backlog.NEVER);
+    backlog.record(TOOLS, 42, T + 1_950, T + 1_950);
+    assertThat(backlog.silentUntil(T + 2_000)).isEqualTo(T + 1_500);
+  }
+
+  @Test
+  void committedOffsetsAndTheLogStartCountAsRead() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    broker.set(
+        new InputOffsets.Snapshot(
+            T,
+            Map.of(
+                TOOLS, new InputOffsets.Position(0, 90, 90, T),
+                EVENTS, new InputOffsets.Position(30, 30, -1, T),
+                TURNS, new InputOffsets.Position(0, 12, 11, T))));
+    assertThat(backlog.silentUntil(T))
+        .as("one turn neither committed nor processed")
+        .isEqualTo(Backlog.NEVER);
+    backlog.record(TURNS, 11, T, T + 10);
+    assertThat(backlog.silentUntil(T + 10)).isEqualTo(T);
+  }
+
+  /**
+   * A transactional producer's commit marker after the last record: the consumer skips it, but
+   * Kafka Streams commits past it only for a partition it processed a record of since its start.
+   */
+  @Test
+  void aMarkerAfterTheLastRecordIsReadOnceTheEndStoodStillForAFirstQuiet() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    long since = T;
+    for (long at = T; at < T + FIRST_QUIET; at += 1_000) {
+      broker.set(
+          new InputOffsets.Snapshot(
+              at,
+              Map.of(
+                  TOOLS, new InputOffsets.Position(0, 8, 7, since),
+                  EVENTS, new InputOffsets.Position(0, 0, -1, since),
+                  TURNS, new InputOffsets.Position(0, 0, -1, since))));
+      backlog.ran(at);
+      assertThat(backlog.silentUntil(at)).isEqualTo(Backlog.NEVER);
+    }
+    long at = T + FIRST_QUIET;
+    broker.set(
+        new InputOffsets.Snapshot(
+            at,
+            Map.of(
+                TOOLS, new InputOffsets.Position(0, 8, 7, since),
+                EVENTS, new InputOffsets.Position(0, 0, -1, since),
+                TURNS, new InputOffsets.Position(0, 0, -1, since))));
+    backlog.ran(at);
+    assertThat(backlog.silentUntil(at)).isEqualTo(at);
+    broker.set(
+        new InputOffsets.Snapshot(
+            at,
+            Map.of(
+                TOOLS, new InputOffsets.Position(0, 8 + Backlog.MARKER_SLACK, 7, since),
+                EVENTS, new InputOffsets.Position(0, 0, -1, since),
+                TURNS, new InputOffsets.Position(0, 0, -1, since))));
+    assertThat(backlog.silentUntil(at))
+        .as("more than a marker or two short: records wait")
+        .isEqualTo(Backlog.NEVER);
+  }
+
+  @Test
+  void aStaleOrMissingSnapshotLeavesTheTaskToJudgeAlone() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    backlog.record(TOOLS, 0, T, T);
+    backlog.ran(T + QUIET);
+    assertThat(backlog.silentUntil(T + QUIET)).as("no snapshot yet").isEqualTo(T + QUIET);
+    broker.set(ends(T, 900, 0, 0));
+    assertThat(backlog.silentUntil(T + QUIET)).isEqualTo(Backlog.NEVER);
+    long later = T + Backlog.STALE + 1;
+    backlog.ran(later);
+    assertThat(backlog.silentUntil(later)).as("stale").isEqualTo(later);
+    broker.set(
+        new InputOffsets.Snapshot(
+            later, Map.of(TOOLS, new InputOffsets.Position(0, 1, -1, later))));
+    assertThat(backlog.silentUntil(later)).as("an input missing").isEqualTo(Backlog.NEVER);
   }
 }

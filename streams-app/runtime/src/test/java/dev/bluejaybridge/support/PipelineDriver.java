@@ -61,6 +61,14 @@ public final class PipelineDriver implements AutoCloseable {
   /** Follows the driver's wall clock: give it to whatever else should see the same time. */
   public final MutableClock clock = new MutableClock(START.toEpochMilli());
 
+  /**
+   * What the broker says of the inputs' offsets, as the aggregation sees it (null: nothing known,
+   * tasks judge alone). The driver's input topics have one partition; offsets count from 0.
+   */
+  public final java.util.concurrent.atomic.AtomicReference<
+          dev.bluejaybridge.aggregate.InputOffsets.Snapshot>
+      inputOffsets = new java.util.concurrent.atomic.AtomicReference<>();
+
   public final TelemetryTopics topics;
   public final TestInputTopic<String, ToolCall> toolCalls;
   public final TestInputTopic<String, CallEvent> events;
@@ -104,7 +112,8 @@ public final class PipelineDriver implements AutoCloseable {
                 config.calls(),
                 config.input(),
                 stage != null ? stage.apply(this) : DeliveryStage.of(() -> new Capture(delivered)),
-                new AggregationMetrics(meters)),
+                new AggregationMetrics(meters),
+                partition -> inputOffsets.get()),
             properties,
             START);
     toolCalls =

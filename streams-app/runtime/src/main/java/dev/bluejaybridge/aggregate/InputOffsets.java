@@ -1,0 +1,41 @@
+package dev.bluejaybridge.aggregate;
+
+import java.util.Map;
+
+/**
+ * What the broker says of the input partitions: how far each has been written, and how far this
+ * application has committed. A task compares it with the offsets it has processed to know, rather
+ * than guess, whether it has read everything there was (a backlog is not silence).
+ */
+@FunctionalInterface
+public interface InputOffsets {
+  /** Nothing is known: tasks judge from the records they see alone (unit tests, the benchmark). */
+  InputOffsets UNKNOWN = partition -> null;
+
+  /**
+   * The latest snapshot of the input partitions numbered {@code partition} (one per input topic),
+   * or null when none is known.
+   */
+  Snapshot at(int partition);
+
+  /**
+   * @param asOf wall-clock millis at which the broker was asked (before the request was sent):
+   *     every record written before it lies below its partition's {@link Position#end()}
+   * @param positions by input topic name
+   */
+  record Snapshot(long asOf, Map<String, Position> positions) {
+    public Snapshot {
+      positions = Map.copyOf(positions);
+    }
+  }
+
+  /**
+   * One input partition.
+   *
+   * @param start its log start offset: nothing below it can be read
+   * @param end its end offset for a read-committed consumer (the last stable offset)
+   * @param committed the offset this application committed, or -1 if none
+   * @param endSince wall-clock millis since which {@code end} has not moved, as far as seen
+   */
+  record Position(long start, long end, long committed, long endSince) {}
+}

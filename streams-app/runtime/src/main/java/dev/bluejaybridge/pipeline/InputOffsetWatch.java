@@ -1,0 +1,165 @@
+package dev.bluejaybridge.pipeline;
+
+import dev.bluejaybridge.aggregate.InputOffsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks the broker, every {@code every}, how far each input partition has been written (its last
+ * stable offset, as a read-committed consumer sees it), where its log starts, and how far this
+ * application has committed; the aggregation's tasks compare it with what they processed ({@link
+ * InputOffsets}). One small request of each kind per interval for the whole instance, on its own
+ * thread: a stream thread never waits for it.
+ */
+final class InputOffsetWatch implements InputOffsets, AutoCloseable {
+  private static final Logger LOGGER = LoggerFactory.getLogger(InputOffsetWatch.class);
+
+  /** How often the broker is asked. */
+  static final Duration EVERY = Duration.ofSeconds(1);
+
+  private final Admin admin;
+  private final String groupId;
+  private final List<String> topics;
+  private final int partitions;
+  private final Clock clock;
+  private final Duration timeout;
+  private final ScheduledExecutorService thread;
+  private volatile Map<Integer, Snapshot> snapshots = Map.of();
+  private boolean failing;
+
+  /**
+   * @param admin closed with the watch
+   * @param groupId the application id (the consumer group whose commits count)
+   * @param topics the input topics, co-partitioned
+   * @param partitions their partition count
+   */
+  InputOffsetWatch(
+      Admin admin,
+      String groupId,
+      List<String> topics,
+      int partitions,
+      Clock clock,
+      Duration timeout) {
+    this.admin = admin;
+    this.groupId = groupId;
+    this.topics = List.copyOf(topics);
+    this.partitions = partitions;
+    this.clock = clock;
+    this.timeout = timeout;
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread t = new Thread(runnable, "input-offsets");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Starts asking every {@link #EVERY}. */
+  InputOffsetWatch start() {
+    thread.scheduleWithFixedDelay(this::refreshQuietly, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  @Override
+  public Snapshot at(int partition) {
+    return snapshots.get(partition);
+  }
+
+  private void refreshQuietly() {
+    try {
+      refresh();
+      if (failing) {
+        LOGGER.info("input offsets known again");
+        failing = false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      if (!failing) {
+        // Tasks fall back on judging a backlog from the records they see (Backlog) once the last
+        // snapshot grows stale.
+        LOGGER.warn(
+            "input offsets unknown: the broker did not answer; retrying every {} error=\"{}\"",
+            EVERY,
+            e instanceof ExecutionException ? e.getCause() : e);
+        failing = true;
+      }
+    }
+  }
+
+  /** Takes one snapshot of every input partition. */
+  void refresh() throws InterruptedException, ExecutionException, TimeoutException {
+    long asOf = clock.millis();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+    for (String topic : topics) {
+      for (int p = 0; p < partitions; p++) {
+        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        earliest.put(new TopicPartition(topic, p), OffsetSpec.earliest());
+      }
+    }
+    ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
+    ListOffsetsResult ends = admin.listOffsets(latest, committedOnly);
+    ListOffsetsResult starts = admin.listOffsets(earliest, committedOnly);
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        admin
+            .listConsumerGroupOffsets(groupId)
+            .partitionsToOffsetAndMetadata()
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end =
+        ends.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start =
+        starts.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<Integer, Snapshot> previous = snapshots;
+    Map<Integer, Snapshot> next = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      Map<String, Position> positions = new HashMap<>();
+      for (String topic : topics) {
+        TopicPartition tp = new TopicPartition(topic, p);
+        long endOffset = end.get(tp).offset();
+        OffsetAndMetadata commit = committed.get(tp);
+        Snapshot before = previous.get(p);
+        Position was = before == null ? null : before.positions().get(topic);
+        long endSince = was != null && was.end() == endOffset ? was.endSince() : asOf;
+        positions.put(
+            topic,
+            new Position(
+                start.get(tp).offset(),
+                endOffset,
+                commit == null ? -1 : commit.offset(),
+                endSince));
+      }
+      next.put(p, new Snapshot(asOf, positions));
+    }
+    snapshots = Map.copyOf(next);
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    admin.close(timeout);
+  }
+}
