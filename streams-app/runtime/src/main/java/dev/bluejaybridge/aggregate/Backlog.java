@@ -29,14 +29,14 @@ import java.util.Objects;
  * The aggregation closes a call by the wall clock alone only while the task is caught up, and
  * otherwise only once its deadline has passed in record time too.
  *
- * <p><b>Offsets, where the broker tells them.</b> The running pipeline asks the broker every second
- * for the end offsets of the input partitions ({@link InputOffsets}). A task that has processed
- * each of its input partitions up to the end offset a snapshot saw has read everything written
- * before that snapshot was taken: silence is then trusted up to the snapshot's time, and not while
- * a partition is behind (R8: a task that read nothing for the first five seconds after a restart
- * counted as caught up and closed ten calls whose later records still waited in the backlog).
- * Without a fresh snapshot (the broker does not answer, unit tests) the task judges from what it
- * sees, as above.
+ * <p><b>Offsets, where the broker tells them.</b> The running pipeline asks the broker twice a
+ * second for the end offsets of the input partitions ({@link InputOffsets}). A task that has
+ * processed each of its input partitions up to the end offset a snapshot saw has read everything
+ * written before that snapshot was taken: silence is then trusted up to the snapshot's time, and
+ * not while a partition is behind (R8: a task that read nothing for the first five seconds after a
+ * restart counted as caught up and closed ten calls whose later records still waited in the
+ * backlog). Without a fresh snapshot (the broker does not answer, unit tests) the task judges from
+ * what it sees, as above.
  */
 final class Backlog {
   /** The record time before any record was read. */
@@ -47,9 +47,6 @@ final class Backlog {
 
   /** A broker snapshot older than this (millis) is not trusted: the task judges alone. */
   static final long STALE = 15_000;
-
-  /** While a snapshot is fresh, a due call is looked at again at least this often (millis). */
-  static final long LOOK_AGAIN = 1_000;
 
   /** At most this many offsets of control records may follow the last record of a partition. */
   static final long MARKER_SLACK = 2;
@@ -214,7 +211,9 @@ final class Backlog {
     if (snapshot == null || now - snapshot.asOf() > STALE) {
       return Math.min(caughtUpAt(), now + quiet);
     }
-    return now + Math.min(quiet, LOOK_AGAIN);
+    // just after the next snapshot is due
+    return Math.min(
+        now + quiet, Math.max(now, snapshot.asOf() + InputOffsets.EVERY.toMillis()) + 50);
   }
 
   private boolean readToEnd(String topic, InputOffsets.Position input, long now) {

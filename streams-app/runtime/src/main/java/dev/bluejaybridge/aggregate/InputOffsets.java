@@ -1,5 +1,6 @@
 package dev.bluejaybridge.aggregate;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -9,6 +10,9 @@ import java.util.Map;
  */
 @FunctionalInterface
 public interface InputOffsets {
+  /** How often the running pipeline asks the broker: a new snapshot is due this long after one. */
+  Duration EVERY = Duration.ofMillis(500);
+
   /** Nothing is known: tasks judge from the records they see alone (unit tests, the benchmark). */
   InputOffsets UNKNOWN = partition -> null;
 

@@ -22,17 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks the broker, every {@code every}, how far each input partition has been written (its last
- * stable offset, as a read-committed consumer sees it), where its log starts, and how far this
- * application has committed; the aggregation's tasks compare it with what they processed ({@link
- * InputOffsets}). One small request of each kind per interval for the whole instance, on its own
- * thread: a stream thread never waits for it.
+ * Asks the broker, every {@link InputOffsets#EVERY}, how far each input partition has been written
+ * (its last stable offset, as a read-committed consumer sees it), where its log starts, and how far
+ * this application has committed; the aggregation's tasks compare it with what they processed
+ * ({@link InputOffsets}). One small request of each kind per interval for the whole instance, on
+ * its own thread: a stream thread never waits for it.
  */
 final class InputOffsetWatch implements InputOffsets, AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(InputOffsetWatch.class);
-
-  /** How often the broker is asked. */
-  static final Duration EVERY = Duration.ofSeconds(1);
 
   private final Admin admin;
   private final String groupId;
@@ -72,9 +69,9 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
             });
   }
 
-  /** Starts asking every {@link #EVERY}. */
+  /** Starts asking every {@link InputOffsets#EVERY}, on the beat (a slow answer delays one). */
   InputOffsetWatch start() {
-    thread.scheduleWithFixedDelay(this::refreshQuietly, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    thread.scheduleAtFixedRate(this::refreshQuietly, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,7 +57,13 @@ class InputOffsetWatchIT {
           .all()
           .get();
 
-      watch.refresh();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                watch.refresh();
+                assertThat(watch.at(1).positions().get(topics.get(1)).end()).isEqualTo(3);
+              });
 
       InputOffsets.Snapshot zero = watch.at(0);
       assertThat(zero.asOf()).isEqualTo(1_000_000);
@@ -72,7 +79,14 @@ class InputOffsetWatchIT {
       clock.advanceMillis(1_000);
       plain.send(new ProducerRecord<>(topics.get(0), 0, "k", "v3")).get();
       transactional.commitTransaction();
-      watch.refresh();
+      // The commit returns before the coordinator wrote its markers: the end moves soon after.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                watch.refresh();
+                assertThat(watch.at(0).positions().get(topics.get(2)).end()).isEqualTo(2);
+              });
       assertThat(watch.at(0).asOf()).isEqualTo(1_001_000);
       assertThat(watch.at(0).positions().get(topics.get(0)).endSince()).isEqualTo(1_001_000);
       assertThat(watch.at(0).positions().get(topics.get(2)))
