@@ -40,6 +40,8 @@ import picocli.CommandLine.Parameters;
  * ./mvnw -B -Pbench verify                                # everything, then JMH
  * ./mvnw -B -Pbench verify -Dbench.args="p3 --runs 1"     # one scenario
  * </pre>
+ *
+ * <p>Maven runs it through failsafe ({@link BenchRun}), which resolves offline.
  */
 @Command(
     name = "bench",
@@ -56,8 +58,17 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--partitions", description = "Partitions per input topic.")
   int partitions = 6;
 
-  @Option(names = "--records", description = "P1: records in total (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--records",
+      description = "P1: records of the timed load (default ${DEFAULT-VALUE}).")
   int records = 1_000_000;
+
+  @Option(
+      names = "--warmup-records",
+      description =
+          "P1: records of the warm-up load, produced before the timed load and read first by"
+              + " every run (default ${DEFAULT-VALUE}; 0: none).")
+  int warmupRecords = 200_000;
 
   @Option(names = "--records-per-call", description = "P1 and P6: records per call.")
   int recordsPerCall = 50;
@@ -102,13 +113,20 @@ public final class Bench implements Callable<Integer> {
   static final String QUOTA_OFF = "1000000"; // the most delivery.rate-limit-per-minute accepts
   static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
+  /** The heap of P1's pipeline and baseline processes (the harness' default for an app). */
+  static final String APP_HEAP = "384m";
+
   private final Results results = new Results();
   private Rig rig;
   private int seed = 1;
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Bench()).execute(args);
-    System.exit(code);
+    System.exit(run(args));
+  }
+
+  /** Runs the bench with {@code args}; returns its exit code (non-zero: a scenario failed). */
+  static int run(String[] args) {
+    return new CommandLine(new Bench()).execute(args);
   }
 
   @Override
@@ -161,21 +179,54 @@ public final class Bench implements Callable<Integer> {
 
   // ------------------------------------------------------------------ P1
 
+  /**
+   * P1 (issue 14 item 1): (a) a plain consumer, (c) a minimal Kafka Streams app and (b) the
+   * pipeline over the same topics in each run: a warm-up load, then the timed load, both preloaded
+   * (the timed load after the warm-up load in every partition). Each app starts fresh and reads
+   * both; its steady state is the timed load's records over the time from the moment it had
+   * processed as many records as the warm-up load holds. The headline is b/c, b/a beside it.
+   */
   private void p1() {
     TopicNames topics = TopicNames.withPrefix("p1");
-    Dataset data = preload("P1", topics, records / recordsPerCall, recordsPerCall, true);
+    Dataset warm;
+    Dataset data;
+    createTopics(topics);
+    try (Traffic traffic = traffic(topics, Duration.ofSeconds(4), 0.25)) {
+      // One producer: the loads' calls and simulation ids do not repeat.
+      warm = preload("P1", traffic, "warm-up load", warmupRecords / recordsPerCall, recordsPerCall);
+      data = preload("P1", traffic, "timed load", records / recordsPerCall, recordsPerCall);
+    }
+    long warmRecords = warm.records();
+    long total = warmRecords + data.records();
+    Ledger ledger = data.ledger(); // both loads' calls
     Map<String, String> props = quotaOff();
     props.putIfAbsent("call.end-grace", "1s");
-    List<Double> baseline = new ArrayList<>();
-    List<Double> pipeline = new ArrayList<>();
-    List<Double> afterStartup = new ArrayList<>();
-    List<Double> ratio = new ArrayList<>();
-    List<Double> ratioAfterStartup = new ArrayList<>();
-    List<Double> requestsPerCall = new ArrayList<>();
+    List<Double> consumer = new ArrayList<>();
+    List<Double> streams = new ArrayList<>();
+    List<Double> streamsFromFirst = new ArrayList<>();
+    List<Double> streamsStartup = new ArrayList<>();
+    List<Double> streamsCommitted = new ArrayList<>();
+    List<Double> pipelineDelivered = new ArrayList<>();
+    List<Double> pipelineProcessed = new ArrayList<>();
+    List<Double> pipelineClosed = new ArrayList<>();
+    List<Double> pipelineFromStart = new ArrayList<>();
+    List<Double> ratioC = new ArrayList<>();
+    List<Double> ratioA = new ArrayList<>();
+    List<Double> ratioCProcessed = new ArrayList<>();
+    List<Double> toProcessed = new ArrayList<>();
+    List<Double> toClosed = new ArrayList<>();
+    List<Double> toLastRequest = new ArrayList<>();
     List<Double> startup = new ArrayList<>();
+    List<Double> warmup = new ArrayList<>();
+    List<Double> requestsPerCall = new ArrayList<>();
+    long commitInterval = -1;
     for (int run = 1; run <= runs; run++) {
-      double a = baselineRecordsPerSecond(topics, data.records());
-      List<String> jvm = new ArrayList<>();
+      double a = baselineRecordsPerSecond(topics, total);
+      StreamsBaseline.Result c =
+          StreamsBaseline.run(
+              rig, "p1-c-" + run, topics, props, total, warmRecords, APP_HEAP, RUN_TIMEOUT);
+      commitInterval = c.commitIntervalMs();
+      List<String> jvm = new ArrayList<>(List.of("-Xmx" + APP_HEAP));
       Path dump = null;
       if (jfr && run == 1) {
         dump = out.resolve("p1-pipeline.jfr");
@@ -183,52 +234,122 @@ public final class Bench implements Callable<Integer> {
       }
       PipelineRun.Result b =
           PipelineRun.run(
-              rig,
-              "p1-" + run,
-              topics,
-              data.ledger(),
-              data.records(),
-              props,
-              jvm,
-              dump,
-              RUN_TIMEOUT);
+              rig, "p1-" + run, topics, ledger, total, warmRecords, props, jvm, dump, RUN_TIMEOUT);
       check("P1", b);
-      baseline.add(a);
-      pipeline.add(b.recordsPerSecond());
-      afterStartup.add(b.recordsPerSecondAfterStartup());
-      ratio.add(b.recordsPerSecond() / a);
-      ratioAfterStartup.add(b.recordsPerSecondAfterStartup() / a);
+      double bDelivered = b.steadyRecordsPerSecond(b.lastDeliveryAt());
+      double bProcessed = b.steadyRecordsPerSecond(b.processedAt());
+      double cSteady = c.steadyRecordsPerSecond();
+      consumer.add(a);
+      streams.add(cSteady);
+      streamsFromFirst.add(c.recordsPerSecondFromFirstRecord());
+      streamsStartup.add((c.firstRecordAt() - c.startedAt()) / 1000.0);
+      streamsCommitted.add((c.committedAt() - c.processedAt()) / 1000.0);
+      pipelineDelivered.add(bDelivered);
+      pipelineProcessed.add(bProcessed);
+      pipelineClosed.add(b.steadyRecordsPerSecond(b.closedAt()));
+      pipelineFromStart.add(b.recordsPerSecond());
+      ratioC.add(bDelivered / cSteady);
+      ratioA.add(bDelivered / a);
+      ratioCProcessed.add(bProcessed / cSteady);
+      toProcessed.add(b.secondsToMoment(b.processedAt()));
+      toClosed.add(b.secondsToMoment(b.closedAt()));
+      toLastRequest.add(b.secondsToMoment(b.lastDeliveryAt()));
+      startup.add(b.secondsToMoment(b.firstRecordAt()));
+      warmup.add((b.warmedAt() - b.firstRecordAt()) / 1000.0);
       requestsPerCall.add(b.requestsPerCall());
-      startup.add((b.firstRecordAt() - b.startedAt()) / 1000.0);
       System.out.printf(
           Locale.ROOT,
-          "[bench] P1 run %d: baseline %.0f rec/s, pipeline %.0f rec/s (%.1f s, %.1f s after the"
-              + " first record)%n",
+          "[bench] P1 run %d: (a) %.0f rec/s, (c) %.0f rec/s, (b) %.0f rec/s to the last request"
+              + " (%.0f to all processed); b/c %.3f, b/a %.3f; b from its start: all processed"
+              + " %.1f s, all closed %.1f s, last request %.1f s%n",
           run,
           a,
-          b.recordsPerSecond(),
-          b.secondsFromStart(),
-          b.secondsFromFirstRecord());
+          cSteady,
+          bDelivered,
+          bProcessed,
+          bDelivered / cSteady,
+          bDelivered / a,
+          b.secondsToMoment(b.processedAt()),
+          b.secondsToMoment(b.closedAt()),
+          b.secondsToMoment(b.lastDeliveryAt()));
     }
-    results.info("P1", "(a) plain consumer + Avro decode", "records/s", baseline);
-    results.info("P1", "(b) pipeline, process start to last request", "records/s", pipeline);
-    results.info("P1", "(b) pipeline, first record to last request", "records/s", afterStartup);
-    results.add("P1", "ratio b/a", "", ratio, Goal.AT_LEAST, 0.5);
-    results.info("P1", "ratio b/a, startup excluded", "", ratioAfterStartup);
+    results.add(
+        "P1",
+        "pipeline ÷ minimal Kafka Streams aggregate: b/c",
+        "",
+        ratioC,
+        Goal.AT_LEAST,
+        0.5,
+        "timed load; b to its last request, c to its last record processed");
+    results.add(
+        "P1",
+        "pipeline ÷ plain consumer: b/a",
+        "",
+        ratioA,
+        Goal.AT_LEAST,
+        0.15,
+        "timed load to b's last request, over a's rate");
+    results.info("P1", "b/c, b to its last record processed", "", ratioCProcessed);
+    results.info(
+        "P1", "(a) plain consumer + Avro decode, first poll to last record", "records/s", consumer);
+    results.info(
+        "P1",
+        "(c) minimal Kafka Streams, timed load to last record processed",
+        "records/s",
+        streams);
+    results.info(
+        "P1",
+        "(c) minimal Kafka Streams, first record to last (both loads)",
+        "records/s",
+        streamsFromFirst);
+    results.info("P1", "(c) process start to first record processed", "s", streamsStartup);
+    results.info(
+        "P1",
+        "(c) last record processed to offsets committed at the end (polled)",
+        "s",
+        streamsCommitted);
+    results.info(
+        "P1", "(b) pipeline, timed load to last request received", "records/s", pipelineDelivered);
+    results.info(
+        "P1", "(b) pipeline, timed load to last record processed", "records/s", pipelineProcessed);
+    results.info("P1", "(b) pipeline, timed load to last call closed", "records/s", pipelineClosed);
+    results.info(
+        "P1",
+        "(b) pipeline, both loads, process start to last request",
+        "records/s",
+        pipelineFromStart);
+    results.info("P1", "(b) process start to all records processed", "s", toProcessed);
+    results.info("P1", "(b) process start to all calls closed", "s", toClosed);
+    results.info("P1", "(b) process start to last request received", "s", toLastRequest);
+    results.info("P1", "(b) start-up: process start to first record processed", "s", startup);
+    results.info("P1", "(b) warm-up load: first record to its end", "s", warmup);
     results.add("P1", "requests per call", "", requestsPerCall, Goal.AT_MOST, 1.0);
-    results.info("P1", "app start to first record processed", "s", startup);
     results.note(
         "P1",
         String.format(
             Locale.ROOT,
-            "%,d records, %,d calls of %d records (a quarter simulated), %d partitions per topic,"
-                + " %,d value bytes; exactly_once_v2, quota off (%s/min), call.end-grace=1s",
+            "timed load %,d records (%,d calls of %d records, a quarter simulated) after a warm-up"
+                + " load of %,d records (%,d calls), %d partitions per topic, %,d value bytes in"
+                + " all; exactly_once_v2, quota off (%s/min), call.end-grace=1s; (b) and (c) each"
+                + " a fresh process with -Xmx%s; (c) commit.interval.ms=%d, as the bridge's"
+                + " StreamsProperties give it",
             data.records(),
-            data.ledger().callCount(),
+            data.ledger().callCount() - warm.calls(),
             recordsPerCall,
+            warmRecords,
+            warm.calls(),
             partitions,
             data.ledger().valueBytes(),
-            QUOTA_OFF));
+            QUOTA_OFF,
+            APP_HEAP,
+            commitInterval));
+    results.note(
+        "P1",
+        "clocks: (a) from its first poll to its last record decoded; (b) and (c) timed load from"
+            + " the moment the app had processed as many records as the warm-up load holds (b: its"
+            + " bridge_records_total, polled every 200 ms; c: its own count) to b's last request"
+            + " received by the stand-in, b's bridge_records_total reaching every record, b's"
+            + " bridge_calls_closed_total reaching every call, or c's last record processed");
   }
 
   private double baselineRecordsPerSecond(TopicNames topics, long expected) {
@@ -720,7 +841,33 @@ public final class Bench implements Callable<Integer> {
   // ------------------------------------------------------------------ shared
 
   /** Preloaded topics and what went into them. */
-  record Dataset(Ledger ledger, long records) {}
+  record Dataset(Ledger ledger, long records, int calls) {
+    Dataset(Ledger ledger, long records) {
+      this(ledger, records, ledger.callCount());
+    }
+  }
+
+  /** {@code calls} more calls by {@code traffic} (the ledger is the producer's: every load). */
+  private Dataset preload(String scenario, Traffic traffic, String load, int calls, int perCall) {
+    long t0 = System.nanoTime();
+    long sent = traffic.preload(calls, new Traffic.Shape(perCall, true));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Ledger ledger = traffic.ledger();
+    if (!ledger.failures().isEmpty() || ledger.acked() != ledger.records()) {
+      throw new IllegalStateException(
+          "preload of " + load + " failed: " + ledger.failures().stream().limit(3).toList());
+    }
+    results.note(
+        scenario,
+        String.format(
+            Locale.ROOT,
+            "preloaded the %s: %,d calls, %,d records in %.1f s",
+            load,
+            calls,
+            sent,
+            seconds));
+    return new Dataset(ledger, sent, calls);
+  }
 
   private Dataset preload(
       String scenario, TopicNames topics, int calls, int perCall, boolean endEvent) {
@@ -836,11 +983,13 @@ public final class Bench implements Callable<Integer> {
         "options",
         String.format(
                 Locale.ROOT,
-                "runs=%d partitions=%d records=%d records-per-call=%d p2-records=%d p3-calls=%d"
+                "runs=%d partitions=%d records=%d warmup-records=%d records-per-call=%d p2-records=%d"
+                    + " p3-calls=%d"
                     + " p3-idle-calls=%d p4-minutes=%d p4-quota=%d p5-calls=%d p5-runs=%d p6-calls=%d",
                 runs,
                 partitions,
                 records,
+                warmupRecords,
                 recordsPerCall,
                 p2Records,
                 p3Calls,
