@@ -153,6 +153,8 @@ final class StreamsBaseline {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Thread reaper = new Thread(process::destroyForcibly, "baseline-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
     try (Admin admin = rig.broker().admin()) {
       Map<TopicPartition, Long> ends = endOffsets(admin, topics.inputs());
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -184,6 +186,7 @@ final class StreamsBaseline {
           marks.get("processed")[0],
           committedAt);
     } finally {
+      Runtime.getRuntime().removeShutdownHook(reaper);
       process.destroyForcibly();
       try {
         process.waitFor(30, TimeUnit.SECONDS);
@@ -301,7 +304,13 @@ final class StreamsBaseline {
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(10)), "close"));
     streams.start();
-    Thread.currentThread().join(); // until the bench kills the process
+    // Until the bench stops it; never outlives the bench (a killed bench leaves no baseline
+    // behind).
+    Optional<ProcessHandle> bench = ProcessHandle.current().parent();
+    while (bench.map(ProcessHandle::isAlive).orElse(false)) {
+      Poll.pause(Duration.ofSeconds(1));
+    }
+    System.exit(0);
   }
 
   private static <V extends SpecificRecord> void count(
