@@ -160,7 +160,7 @@ final class Results {
           .append("..")
           .append(format(Stats.max(f.runs())))
           .append(" | ")
-          .append(f.runs().size())
+          .append(runsText(f))
           .append(" | ")
           .append(f.targetText())
           .append(" | ")
@@ -174,6 +174,18 @@ final class Results {
               list.forEach(n -> md.append("- ").append(s).append(": ").append(n).append('\n')));
     }
     return md.toString();
+  }
+
+  /** The count of runs, then each run's value when there are several (per-run ratios). */
+  static String runsText(Figure f) {
+    if (f.runs().size() < 2) {
+      return String.valueOf(f.runs().size());
+    }
+    StringBuilder text = new StringBuilder().append(f.runs().size()).append(": ");
+    for (int i = 0; i < f.runs().size(); i++) {
+      text.append(i == 0 ? "" : ", ").append(format(f.runs().get(i)));
+    }
+    return text.toString();
   }
 
   static String line(Figure f) {

@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -289,18 +290,8 @@ final class StreamsBaseline {
     TelemetryTopics topics =
         TelemetryTopics.create(config.topics(), registry, false, config.calls().maxRecordBytes());
 
-    AtomicLong processed = new AtomicLong();
-    StreamsBuilder builder = new StreamsBuilder();
-    StoreBuilder<KeyValueStore<String, Long>> store =
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.Long())
-            .withCachingEnabled(); // changelogged by default
-    builder.addStateStore(store);
-    count(builder, topics.toolCalls(), processed, warmup, records);
-    count(builder, topics.events(), processed, warmup, records);
-    count(builder, topics.transcripts(), processed, warmup, records);
-
-    KafkaStreams streams = new KafkaStreams(builder.build(), properties);
+    Topology topology = topology(topics, new AtomicLong(), warmup, records);
+    KafkaStreams streams = new KafkaStreams(topology, properties);
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(10)), "close"));
     streams.start();
@@ -311,6 +302,24 @@ final class StreamsBaseline {
       Poll.pause(Duration.ofSeconds(1));
     }
     System.exit(0);
+  }
+
+  /**
+   * The three topics, each value decoded by its serde, counted per key in one cached, changelogged
+   * RocksDB store; {@code processed} counts every record.
+   */
+  static Topology topology(
+      TelemetryTopics topics, AtomicLong processed, long warmup, long records) {
+    StreamsBuilder builder = new StreamsBuilder();
+    StoreBuilder<KeyValueStore<String, Long>> store =
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.Long())
+            .withCachingEnabled(); // changelogged by default
+    builder.addStateStore(store);
+    count(builder, topics.toolCalls(), processed, warmup, records);
+    count(builder, topics.events(), processed, warmup, records);
+    count(builder, topics.transcripts(), processed, warmup, records);
+    return builder.build();
   }
 
   private static <V extends SpecificRecord> void count(
