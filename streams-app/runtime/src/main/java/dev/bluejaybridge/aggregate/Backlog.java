@@ -48,9 +48,6 @@ final class Backlog {
   /** A broker snapshot older than this (millis) is not trusted: the task judges alone. */
   static final long STALE = 15_000;
 
-  /** At most this many offsets of control records may follow the last record of a partition. */
-  static final long MARKER_SLACK = 2;
-
   private final long quiet;
   private final long firstQuiet;
   private final int expectedSources;
@@ -222,13 +219,18 @@ final class Backlog {
     if (read >= input.end()) {
       return true;
     }
-    // Control records (transaction markers) the consumer skipped after the last record: Kafka
-    // Streams commits past them only in a partition it processed a record of since it started. A
-    // partition a few offsets short, whose end stood still for a first quiet while the task
-    // observed, holds nothing more to read: the consumer would have fetched it long since.
-    return input.end() - read <= MARKER_SLACK
-        && now - input.endSince() >= firstQuiet
-        && now - observedSince >= firstQuiet;
+    // Records the consumer skips (transaction markers, aborted transactions) after the last record
+    // read: Kafka Streams commits past them only in a partition it processed a record of since it
+    // started. The consumer's own lag tells: it fetched to the end, and for a first quiet neither
+    // the end moved nor did a record of the partition come (records fetched but not processed yet
+    // would have been, the other inputs being read to their ends).
+    if (input.consumerLag() != 0 || now - observedSince < firstQuiet) {
+      return false;
+    }
+    long[] seen = sources.get(topic);
+    long lastRead = seen == null ? UNKNOWN : seen[1];
+    return now - input.endSince() >= firstQuiet
+        && (lastRead == UNKNOWN || now - lastRead >= firstQuiet);
   }
 
   /**

@@ -40,6 +40,14 @@ public interface InputOffsets {
    * @param end its end offset for a read-committed consumer (the last stable offset)
    * @param committed the offset this application committed, or -1 if none
    * @param endSince wall-clock millis since which {@code end} has not moved, as far as seen
+   * @param consumerLag how far behind the end this instance's consumer had fetched at its latest
+   *     fetch (0: everything, skipped control records and aborted transactions included), or -1 if
+   *     not known (the partition is not assigned here, or not fetched yet)
    */
-  record Position(long start, long end, long committed, long endSince) {}
+  record Position(long start, long end, long committed, long endSince, long consumerLag) {
+    /** A position whose consumer lag is not known. */
+    public Position(long start, long end, long committed, long endSince) {
+      this(start, end, committed, endSince, -1);
+    }
+  }
 }

@@ -11,12 +11,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,7 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
   private final Duration timeout;
   private final ScheduledExecutorService thread;
   private volatile Map<Integer, Snapshot> snapshots = Map.of();
+  private volatile Supplier<Map<MetricName, ? extends Metric>> consumerMetrics = Map::of;
   private boolean failing;
 
   /**
@@ -72,6 +76,17 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
   /** Starts asking every {@link InputOffsets#EVERY}, on the beat (a slow answer delays one). */
   InputOffsetWatch start() {
     thread.scheduleAtFixedRate(this::refreshQuietly, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /**
+   * Where the consumers' metrics come from (Kafka Streams' own, once it exists): each snapshot
+   * takes from them how far behind its end each input partition was at its latest fetch ({@code
+   * records-lag}), which tells records the consumer skipped at the end (transaction markers,
+   * aborted transactions) from records still to fetch.
+   */
+  InputOffsetWatch consumerMetrics(Supplier<Map<MetricName, ? extends Metric>> metrics) {
+    this.consumerMetrics = metrics;
     return this;
   }
 
@@ -125,6 +140,7 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
         ends.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start =
         starts.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<TopicPartition, Long> lags = consumerLags();
     Map<Integer, Snapshot> previous = snapshots;
     Map<Integer, Snapshot> next = new HashMap<>();
     for (int p = 0; p < partitions; p++) {
@@ -142,11 +158,46 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
                 start.get(tp).offset(),
                 endOffset,
                 commit == null ? -1 : commit.offset(),
-                endSince));
+                endSince,
+                lags.getOrDefault(tp, -1L)));
       }
       next.put(p, new Snapshot(asOf, positions));
     }
     snapshots = Map.copyOf(next);
+  }
+
+  /**
+   * The latest {@code records-lag} of each input partition a consumer of this instance fetches
+   * (consumer-fetch-manager-metrics, tagged with topic and partition; some client versions write
+   * the topic with '.' as '_').
+   */
+  private Map<TopicPartition, Long> consumerLags() {
+    Map<String, String> byTag = new HashMap<>();
+    for (String topic : topics) {
+      byTag.put(topic, topic);
+      byTag.putIfAbsent(topic.replace('.', '_'), topic);
+    }
+    Map<TopicPartition, Long> lags = new HashMap<>();
+    for (Map.Entry<MetricName, ? extends Metric> entry : consumerMetrics.get().entrySet()) {
+      MetricName name = entry.getKey();
+      if (!"records-lag".equals(name.name())
+          || !"consumer-fetch-manager-metrics".equals(name.group())) {
+        continue;
+      }
+      String topic = byTag.get(name.tags().get("topic"));
+      String partition = name.tags().get("partition");
+      if (topic == null || partition == null) {
+        continue;
+      }
+      Object value = entry.getValue().metricValue();
+      if (value instanceof Number lag && Double.isFinite(lag.doubleValue())) {
+        lags.merge(
+            new TopicPartition(topic, Integer.parseInt(partition)),
+            (long) lag.doubleValue(),
+            Math::max);
+      }
+    }
+    return lags;
   }
 
   @Override

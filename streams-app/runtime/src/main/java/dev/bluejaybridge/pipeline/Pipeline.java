@@ -92,6 +92,7 @@ public final class Pipeline implements AutoCloseable {
               topics, config.calls(), config.input(), delivery, metrics, inputOffsets);
       LOGGER.debug("topology {}", topology.describe());
       streams = new KafkaStreams(topology, StreamsProperties.from(config, meters));
+      inputOffsets.consumerMetrics(streams::metrics);
       streamsMetrics = new KafkaStreamsMetrics(streams);
       streamsMetrics.bindTo(meters);
     } catch (RuntimeException e) {

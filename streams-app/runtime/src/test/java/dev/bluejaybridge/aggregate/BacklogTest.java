@@ -187,46 +187,75 @@ class BacklogTest {
     assertThat(backlog.silentUntil(T + 10)).isEqualTo(T);
   }
 
+  /** The broker's word at {@code at}: tools end at 8 (committed 7), with this consumer lag. */
+  private static InputOffsets.Snapshot skipped(long at, long since, long toolsEnd, long lag) {
+    return new InputOffsets.Snapshot(
+        at,
+        Map.of(
+            TOOLS, new InputOffsets.Position(0, toolsEnd, 7, since, lag),
+            EVENTS, new InputOffsets.Position(0, 0, -1, since, 0),
+            TURNS, new InputOffsets.Position(0, 0, -1, since, 0)));
+  }
+
   /**
-   * A transactional producer's commit marker after the last record: the consumer skips it, but
-   * Kafka Streams commits past it only for a partition it processed a record of since its start.
+   * An aborted transaction (or a commit marker) after the last record of a partition no record of
+   * which was processed since the task started: the consumer skips it, but Kafka Streams commits
+   * past it only for partitions it processed a record of, so the committed offset stays short of
+   * the end for as long as the partition is idle. The consumer's lag of 0, with nothing moving for
+   * a first quiet, says nothing more is to come.
    */
   @Test
-  void aMarkerAfterTheLastRecordIsReadOnceTheEndStoodStillForAFirstQuiet() {
+  void recordsTheConsumerSkippedAtTheEndCountAsReadOnceItFetchedToTheEndAndNothingMoved() {
     AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
     Backlog backlog = knowing(broker);
-    long since = T;
     for (long at = T; at < T + FIRST_QUIET; at += 1_000) {
-      broker.set(
-          new InputOffsets.Snapshot(
-              at,
-              Map.of(
-                  TOOLS, new InputOffsets.Position(0, 8, 7, since),
-                  EVENTS, new InputOffsets.Position(0, 0, -1, since),
-                  TURNS, new InputOffsets.Position(0, 0, -1, since))));
+      broker.set(skipped(at, T, 20, 0));
       backlog.ran(at);
       assertThat(backlog.silentUntil(at)).isEqualTo(Backlog.NEVER);
     }
     long at = T + FIRST_QUIET;
-    broker.set(
-        new InputOffsets.Snapshot(
-            at,
-            Map.of(
-                TOOLS, new InputOffsets.Position(0, 8, 7, since),
-                EVENTS, new InputOffsets.Position(0, 0, -1, since),
-                TURNS, new InputOffsets.Position(0, 0, -1, since))));
+    broker.set(skipped(at, T, 20, 0));
     backlog.ran(at);
     assertThat(backlog.silentUntil(at)).isEqualTo(at);
-    broker.set(
-        new InputOffsets.Snapshot(
-            at,
-            Map.of(
-                TOOLS, new InputOffsets.Position(0, 8 + Backlog.MARKER_SLACK, 7, since),
-                EVENTS, new InputOffsets.Position(0, 0, -1, since),
-                TURNS, new InputOffsets.Position(0, 0, -1, since))));
+
+    broker.set(skipped(at, T, 20, -1));
     assertThat(backlog.silentUntil(at))
-        .as("more than a marker or two short: records wait")
+        .as("the consumer's lag not known (not fetched yet): records may wait")
         .isEqualTo(Backlog.NEVER);
+    broker.set(skipped(at, T, 20, 3));
+    assertThat(backlog.silentUntil(at)).as("the consumer is behind").isEqualTo(Backlog.NEVER);
+    broker.set(skipped(at, at - 1_000, 20, 0));
+    assertThat(backlog.silentUntil(at)).as("the end moved a second ago").isEqualTo(Backlog.NEVER);
+  }
+
+  @Test
+  void aPartitionTheTaskJustReadFromIsNotTakenAsSkippedRecords() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    long at = T + 2 * FIRST_QUIET;
+    backlog.ran(at - 1_000);
+    backlog.record(TOOLS, 3, at - 1_000, at - 1_000);
+    broker.set(skipped(at, T, 20, 0));
+    backlog.ran(at);
+    assertThat(backlog.silentUntil(at))
+        .as("a record of it read a second ago: fetched records may still wait to be processed")
+        .isEqualTo(Backlog.NEVER);
+    long later = at - 1_000 + FIRST_QUIET;
+    broker.set(skipped(later, T, 20, 0));
+    backlog.ran(later);
+    assertThat(backlog.silentUntil(later)).isEqualTo(later);
+  }
+
+  /** A restarted task whose first fetch has not come: no lag known, so nothing is trusted. */
+  @Test
+  void aTaskWhoseFirstFetchHasNotComeTrustsNothingEvenWhenTheEndsStandStill() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    for (long at = T; at <= T + 10 * FIRST_QUIET; at += 1_000) {
+      broker.set(skipped(at, T - 3_600_000, 9_000, -1));
+      backlog.ran(at);
+      assertThat(backlog.silentUntil(at)).isEqualTo(Backlog.NEVER);
+    }
   }
 
   @Test

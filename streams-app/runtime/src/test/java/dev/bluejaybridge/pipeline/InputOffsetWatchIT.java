@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -95,6 +98,63 @@ class InputOffsetWatchIT {
           .as("its end stood still")
           .isEqualTo(1_000_000);
     }
+  }
+
+  /**
+   * An aborted transaction at the end of a partition: its end lies beyond every record, and only
+   * the consumer's lag of 0 says nothing is left to fetch there.
+   */
+  @Test
+  void takesEachPartitionsLagFromTheConsumersMetrics() throws Exception {
+    List<String> topics = List.of("iol.tools", "iol.events", "iol.turns");
+    kafka.createTopics(Map.of(topics.get(0), 2, topics.get(1), 2, topics.get(2), 2));
+    Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
+    try (KafkaProducer<String, String> transactional = producer("iol-tx");
+        KafkaConsumer<String, String> consumer = consumer();
+        InputOffsetWatch watch =
+            new InputOffsetWatch(
+                    Admin.create(client),
+                    "iol-app",
+                    topics,
+                    2,
+                    new MutableClock(5_000),
+                    Duration.ofSeconds(10))
+                .consumerMetrics(consumer::metrics)) {
+      transactional.initTransactions();
+      transactional.beginTransaction();
+      for (int i = 0; i < 3; i++) {
+        transactional.send(new ProducerRecord<>(topics.get(1), 0, "k", "aborted " + i));
+      }
+      transactional.flush();
+      transactional.abortTransaction();
+      List<TopicPartition> zero =
+          topics.stream().map(topic -> new TopicPartition(topic, 0)).toList();
+      consumer.assign(zero);
+      consumer.seekToBeginning(zero);
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(consumer.poll(Duration.ofMillis(100))).isEmpty();
+                watch.refresh();
+                assertThat(watch.at(0).positions().get(topics.get(1)))
+                    .as("three aborted records and the marker, all skipped")
+                    .isEqualTo(new InputOffsets.Position(0, 4, -1, 5_000, 0));
+              });
+      assertThat(watch.at(1).positions().get(topics.get(1)).consumerLag())
+          .as("a partition this instance does not fetch")
+          .isEqualTo(-1);
+    }
+  }
+
+  private static KafkaConsumer<String, String> consumer() {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    return new KafkaConsumer<>(props);
   }
 
   private static KafkaProducer<String, String> producer(String transactionalId) {
