@@ -27,6 +27,15 @@ public final class AdminServer implements AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(AdminServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  static {
+    // The JDK server writes headers and body apart; with Nagle on, every answer on a kept-alive
+    // connection (a Prometheus scrape, a probe) waited ~40 ms for the client's delayed ACK. The JDK
+    // reads this once, when its first server is made: this is the app's only JDK server.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer server;
   private final ExecutorService executor;
 
