@@ -10,6 +10,8 @@ import static dev.bluejaybridge.ops.MeterNames.TAG_TOPIC;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +22,8 @@ public final class AggregationMetrics {
   private final MeterRegistry registry;
   private final AtomicLong open = new AtomicLong();
   private final Counter late;
+  private final Map<String, Counter> records = new ConcurrentHashMap<>();
+  private final Map<CloseReason, Counter> closes = new ConcurrentHashMap<>();
 
   public AggregationMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -38,10 +42,15 @@ public final class AggregationMetrics {
   }
 
   void record(String topic) {
-    Counter.builder(RECORDS)
-        .description("Input records read, by topic")
-        .tag(TAG_TOPIC, topic == null ? "unknown" : topic)
-        .register(registry)
+    // Looked up once per topic, not per record: a registry lookup builds and hashes an id.
+    records
+        .computeIfAbsent(
+            topic == null ? "unknown" : topic,
+            name ->
+                Counter.builder(RECORDS)
+                    .description("Input records read, by topic")
+                    .tag(TAG_TOPIC, name)
+                    .register(registry))
         .increment();
   }
 
@@ -51,10 +60,14 @@ public final class AggregationMetrics {
 
   /** A call closed (the open count is moved by {@link #opened(long)}). */
   void closed(CloseReason reason) {
-    Counter.builder(CALLS_CLOSED)
-        .description("Calls closed, by reason")
-        .tag(TAG_REASON, reason.label())
-        .register(registry)
+    closes
+        .computeIfAbsent(
+            reason,
+            r ->
+                Counter.builder(CALLS_CLOSED)
+                    .description("Calls closed, by reason")
+                    .tag(TAG_REASON, r.label())
+                    .register(registry))
         .increment();
   }
 
