@@ -46,15 +46,15 @@ import org.slf4j.MDC;
  * ({@link Backlog}: the newest {@code occurred_at} read, at most the wall clock), from the record
  * time when they arrived. A call closes once its deadline has passed on the wall clock and, unless
  * the task is caught up, in record time too. The running pipeline knows when the task is caught up:
- * the broker's end offsets of its input partitions ({@link InputOffsets}, asked twice a second)
- * have all been processed, and silence is trusted up to the moment they were asked. Without them
- * (the broker does not answer, tests), the task counts as caught up once it has read no record for
- * {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second) of time it
- * observed; time in which it ran nothing (before it started, or a stretch longer than {@code
- * call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the app was
- * stopped while producers went on, or the consumer is behind under load, a call whose later records
- * still wait in the backlog stays open while the backlog is read; it closes when the records read
- * show it silent for its gap.
+ * the broker's end offsets of its input partitions ({@link InputOffsets}, asked four times a
+ * second) have all been processed, and silence is trusted up to the moment they were asked. Without
+ * them (the broker does not answer, tests), the task counts as caught up once it has read no record
+ * for {@code call.end-grace} (no longer than {@code call.inactivity-gap}, at least a second) of
+ * time it observed; time in which it ran nothing (before it started, or a stretch longer than
+ * {@code call.inactivity-gap + call.end-grace} without a punctuation) is not observed. So when the
+ * app was stopped while producers went on, or the consumer is behind under load, a call whose later
+ * records still wait in the backlog stays open while the backlog is read; it closes when the
+ * records read show it silent for its gap.
  *
  * <p><b>Bounded work per punctuation.</b> One punctuation handles at most {@value
  * #MAX_TIMERS_PER_TICK} timers and at most {@value #MAX_CLOSES_PER_TICK} closes or forgets, and

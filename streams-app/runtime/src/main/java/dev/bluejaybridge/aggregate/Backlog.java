@@ -29,7 +29,7 @@ import java.util.Objects;
  * The aggregation closes a call by the wall clock alone only while the task is caught up, and
  * otherwise only once its deadline has passed in record time too.
  *
- * <p><b>Offsets, where the broker tells them.</b> The running pipeline asks the broker twice a
+ * <p><b>Offsets, where the broker tells them.</b> The running pipeline asks the broker four times a
  * second for the end offsets of the input partitions ({@link InputOffsets}). A task that has
  * processed each of its input partitions up to the end offset a snapshot saw has read everything
  * written before that snapshot was taken: silence is then trusted up to the snapshot's time, and
@@ -214,6 +214,11 @@ final class Backlog {
   }
 
   private boolean readToEnd(String topic, InputOffsets.Position input, long now) {
+    if (input.written() > input.end()) {
+      // A transaction is open: records written after its first one, by any producer, cannot be
+      // read until it ends, and a call's later records may be among them.
+      return false;
+    }
     long read =
         Math.max(Math.max(input.start(), input.committed()), processed.getOrDefault(topic, -1L));
     if (read >= input.end()) {

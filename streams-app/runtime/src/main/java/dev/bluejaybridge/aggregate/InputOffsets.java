@@ -11,7 +11,7 @@ import java.util.Map;
 @FunctionalInterface
 public interface InputOffsets {
   /** How often the running pipeline asks the broker: a new snapshot is due this long after one. */
-  Duration EVERY = Duration.ofMillis(500);
+  Duration EVERY = Duration.ofMillis(250);
 
   /** Nothing is known: tasks judge from the records they see alone (unit tests, the benchmark). */
   InputOffsets UNKNOWN = partition -> null;
@@ -38,16 +38,19 @@ public interface InputOffsets {
    *
    * @param start its log start offset: nothing below it can be read
    * @param end its end offset for a read-committed consumer (the last stable offset)
+   * @param written its high watermark: beyond {@code end} while a producer's transaction is open,
+   *     and the records written after that transaction's first one, by any producer, wait behind it
    * @param committed the offset this application committed, or -1 if none
    * @param endSince wall-clock millis since which {@code end} has not moved, as far as seen
    * @param consumerLag how far behind the end this instance's consumer had fetched at its latest
    *     fetch (0: everything, skipped control records and aborted transactions included), or -1 if
    *     not known (the partition is not assigned here, or not fetched yet)
    */
-  record Position(long start, long end, long committed, long endSince, long consumerLag) {
-    /** A position whose consumer lag is not known. */
+  record Position(
+      long start, long end, long written, long committed, long endSince, long consumerLag) {
+    /** A position with no transaction open and whose consumer lag is not known. */
     public Position(long start, long end, long committed, long endSince) {
-      this(start, end, committed, endSince, -1);
+      this(start, end, end, committed, endSince, -1);
     }
   }
 }

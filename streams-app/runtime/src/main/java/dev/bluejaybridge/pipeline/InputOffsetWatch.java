@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks the broker, every {@link InputOffsets#EVERY}, how far each input partition has been written
- * (its last stable offset, as a read-committed consumer sees it), where its log starts, and how far
- * this application has committed; the aggregation's tasks compare it with what they processed
- * ({@link InputOffsets}). One small request of each kind per interval for the whole instance, on
- * its own thread: a stream thread never waits for it.
+ * (its last stable offset, as a read-committed consumer sees it, and its high watermark), where its
+ * log starts, and how far this application has committed; the aggregation's tasks compare it with
+ * what they processed ({@link InputOffsets}). One small request of each kind per interval for the
+ * whole instance, on its own thread: a stream thread never waits for it.
  */
 final class InputOffsetWatch implements InputOffsets, AutoCloseable {
   private static final Logger LOGGER = LoggerFactory.getLogger(InputOffsetWatch.class);
@@ -131,6 +131,8 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
     ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
     ListOffsetsResult ends = admin.listOffsets(latest, committedOnly);
     ListOffsetsResult starts = admin.listOffsets(earliest, committedOnly);
+    ListOffsetsResult highWatermarks =
+        admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED));
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin
             .listConsumerGroupOffsets(groupId)
@@ -140,6 +142,8 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
         ends.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start =
         starts.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> written =
+        highWatermarks.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Map<TopicPartition, Long> lags = consumerLags();
     Map<Integer, Snapshot> previous = snapshots;
     Map<Integer, Snapshot> next = new HashMap<>();
@@ -157,6 +161,7 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
             new Position(
                 start.get(tp).offset(),
                 endOffset,
+                Math.max(endOffset, written.get(tp).offset()),
                 commit == null ? -1 : commit.offset(),
                 endSince,
                 lags.getOrDefault(tp, -1L)));

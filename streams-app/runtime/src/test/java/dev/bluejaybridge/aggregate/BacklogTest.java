@@ -192,9 +192,9 @@ class BacklogTest {
     return new InputOffsets.Snapshot(
         at,
         Map.of(
-            TOOLS, new InputOffsets.Position(0, toolsEnd, 7, since, lag),
-            EVENTS, new InputOffsets.Position(0, 0, -1, since, 0),
-            TURNS, new InputOffsets.Position(0, 0, -1, since, 0)));
+            TOOLS, new InputOffsets.Position(0, toolsEnd, toolsEnd, 7, since, lag),
+            EVENTS, new InputOffsets.Position(0, 0, 0, -1, since, 0),
+            TURNS, new InputOffsets.Position(0, 0, 0, -1, since, 0)));
   }
 
   /**
@@ -244,6 +244,38 @@ class BacklogTest {
     broker.set(skipped(later, T, 20, 0));
     backlog.ran(later);
     assertThat(backlog.silentUntil(later)).isEqualTo(later);
+  }
+
+  /**
+   * Broken from outside (OpenTransactionBreakIT): a producer's open transaction holds the last
+   * stable offset back, and records written after its first one, by any producer, wait behind it. A
+   * task read to the last stable offset is not caught up while the high watermark lies beyond.
+   */
+  @Test
+  void anOpenTransactionOnAnInputMeansRecordsWaitBehindIt() {
+    AtomicReference<InputOffsets.Snapshot> broker = new AtomicReference<>();
+    Backlog backlog = knowing(broker);
+    backlog.record(TOOLS, 4, T, T);
+    for (long at = T; at <= T + 10 * FIRST_QUIET; at += 1_000) {
+      broker.set(
+          new InputOffsets.Snapshot(
+              at,
+              Map.of(
+                  TOOLS, new InputOffsets.Position(0, 5, 12, -1, T, 0),
+                  EVENTS, new InputOffsets.Position(0, 0, -1, T),
+                  TURNS, new InputOffsets.Position(0, 0, -1, T))));
+      backlog.ran(at);
+      assertThat(backlog.silentUntil(at)).as("at %d", at - T).isEqualTo(Backlog.NEVER);
+    }
+    long at = T + 10 * FIRST_QUIET + 1_000;
+    broker.set(
+        new InputOffsets.Snapshot(
+            at,
+            Map.of(
+                TOOLS, new InputOffsets.Position(0, 5, 5, -1, T, 0),
+                EVENTS, new InputOffsets.Position(0, 0, -1, T),
+                TURNS, new InputOffsets.Position(0, 0, -1, T))));
+    assertThat(backlog.silentUntil(at)).as("the transaction ended").isEqualTo(at);
   }
 
   /** A restarted task whose first fetch has not come: no lag known, so nothing is trusted. */

@@ -33,7 +33,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,9 +47,6 @@ class OpenTransactionBreakIT {
   @RegisterExtension static final KafkaTestCluster kafka = KafkaTestCluster.extension();
   @TempDir Path stateDir;
 
-  @Disabled(
-      "BREAK: records committed behind another producer's open transaction are unread but the"
-          + " read-committed end (LSO) says caught up: call closed by inactivity, then revision 1")
   @Test
   void aCallWhoseRecordsWaitBehindAnotherProducersOpenTransactionIsNotSplit() throws Exception {
     String prefix = "brk-lso";

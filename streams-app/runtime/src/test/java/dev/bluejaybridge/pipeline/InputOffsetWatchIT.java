@@ -74,7 +74,7 @@ class InputOffsetWatchIT {
           .isEqualTo(new InputOffsets.Position(0, 3, 2, 1_000_000));
       assertThat(zero.positions().get(topics.get(2)))
           .as("an open transaction's record is not there yet for a read-committed consumer")
-          .isEqualTo(new InputOffsets.Position(0, 0, -1, 1_000_000));
+          .isEqualTo(new InputOffsets.Position(0, 0, 1, -1, 1_000_000, -1));
       assertThat(watch.at(1).positions().get(topics.get(1)))
           .as("two records and the commit marker")
           .isEqualTo(new InputOffsets.Position(0, 3, -1, 1_000_000));
@@ -140,7 +140,7 @@ class InputOffsetWatchIT {
                 watch.refresh();
                 assertThat(watch.at(0).positions().get(topics.get(1)))
                     .as("three aborted records and the marker, all skipped")
-                    .isEqualTo(new InputOffsets.Position(0, 4, -1, 5_000, 0));
+                    .isEqualTo(new InputOffsets.Position(0, 4, 4, -1, 5_000, 0));
               });
       assertThat(watch.at(1).positions().get(topics.get(1)).consumerLag())
           .as("a partition this instance does not fetch")
