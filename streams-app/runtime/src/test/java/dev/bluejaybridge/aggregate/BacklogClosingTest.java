@@ -241,17 +241,6 @@ class BacklogClosingTest {
 
   /** A tool call of {@code callId} made {@code second} seconds after {@link #START}. */
   /** The broker's word at the driver's now: the inputs end at these offsets, none committed. */
-  private static void brokerSays(PipelineDriver driver, long tools, long events, long turns) {
-    long now = driver.clock.millis();
-    driver.inputOffsets.set(
-        new InputOffsets.Snapshot(
-            now,
-            Map.of(
-                driver.topics.toolCalls().name(), new InputOffsets.Position(0, tools, -1, now),
-                driver.topics.events().name(), new InputOffsets.Position(0, events, -1, now),
-                driver.topics.transcripts().name(), new InputOffsets.Position(0, turns, -1, now))));
-  }
-
   /**
    * R8 on the code of the first backlog fixes: after a restart a task read nothing for five seconds
    * while its fetch of a 16 721-record backlog was still coming, counted as caught up, and sent ten
@@ -263,12 +252,12 @@ class BacklogClosingTest {
     try (PipelineDriver driver = PipelineDriver.create()) {
       // Given a call under way, read to the end
       driver.toolCalls.pipeInput("a", tool("a", 0));
-      brokerSays(driver, 1, 0, 0);
+      driver.brokerSays(1, 0, 0);
       driver.advanceWallClock(Duration.ofSeconds(1));
 
       // When its later records (and others) wait on the broker, unread, for two minutes
       for (int second = 1; second <= 120; second++) {
-        brokerSays(driver, 4, 1, 3);
+        driver.brokerSays(4, 1, 3);
         driver.advanceWallClock(Duration.ofSeconds(1));
       }
       assertThat(driver.closedCalls()).as("two minutes behind").isEmpty();
@@ -283,7 +272,7 @@ class BacklogClosingTest {
       driver.transcripts.pipeInput("a", said("a", Speaker.USER, 2));
       driver.transcripts.pipeInput("b", said("b", Speaker.USER, 3));
       for (int second = 1; second <= 10; second++) {
-        brokerSays(driver, 4, 1, 3);
+        driver.brokerSays(4, 1, 3);
         driver.advanceWallClock(Duration.ofSeconds(1));
       }
       assertThat(driver.closedCalls()).extracting(ClosedCall::callId).contains("a");

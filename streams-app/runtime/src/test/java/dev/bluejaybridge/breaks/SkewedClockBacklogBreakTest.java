@@ -5,12 +5,10 @@ import static dev.bluejaybridge.testkit.Telemetry.toolCall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bluejaybridge.aggregate.ClosedCall;
-import dev.bluejaybridge.aggregate.InputOffsets;
 import dev.bluejaybridge.support.PipelineDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +76,7 @@ class SkewedClockBacklogBreakTest {
     try (PipelineDriver driver = PipelineDriver.create()) {
       // Given a call under way, read, when the app stops for ten minutes while producers go on
       driver.toolCalls.pipeInput("c", tool("c", 0, Duration.ZERO));
-      brokerSays(driver, 1, 0, 0);
+      driver.brokerSays(1, 0, 0);
       driver.advanceWallClock(Duration.ofMillis(100));
       driver.advanceWallClock(Duration.ofMinutes(10));
 
@@ -108,7 +106,7 @@ class SkewedClockBacklogBreakTest {
           tools++;
           events++;
           turns++;
-          brokerSays(driver, tools + 1_000, events + 1_000, turns + 1_000);
+          driver.brokerSays(tools + 1_000, events + 1_000, turns + 1_000);
           driver.advanceWallClock(Duration.ofMillis(100));
         }
         if (second % 2 == 0 && second >= 10 && second <= 20) {
@@ -121,7 +119,7 @@ class SkewedClockBacklogBreakTest {
           "c", endOfCall("c", 21_000).setOccurredAt(START.plusSeconds(21)).build());
       events++;
       for (int i = 0; i < 60; i++) {
-        brokerSays(driver, tools, events, turns);
+        driver.brokerSays(tools, events, turns);
         driver.advanceWallClock(Duration.ofSeconds(1));
       }
 
@@ -149,10 +147,10 @@ class SkewedClockBacklogBreakTest {
           "slow",
           endOfCall("slow", 40_000).setOccurredAt(START.plusSeconds(40).plus(callSkew)).build());
       processed = busyMinute(driver, 2, busySkew, processed);
-      brokerSays(driver, processed, 1, 0);
+      driver.brokerSays(processed, 1, 0);
       driver.advanceWallClock(Duration.ofSeconds(6));
       for (int i = 0; i < 40; i++) {
-        brokerSays(driver, processed, 1, 0);
+        driver.brokerSays(processed, 1, 0);
         driver.advanceWallClock(Duration.ofSeconds(1));
       }
 
@@ -181,21 +179,10 @@ class SkewedClockBacklogBreakTest {
               .setOccurredAt(START.plusMillis(recordMillis + 1).plus(skew))
               .build());
       processed++;
-      brokerSays(driver, processed + 1_000, 1_000, 1_000);
+      driver.brokerSays(processed + 1_000, 1_000, 1_000);
       driver.advanceWallClock(Duration.ofSeconds(1));
     }
     return processed;
-  }
-
-  private static void brokerSays(PipelineDriver driver, long tools, long events, long turns) {
-    long now = driver.clock.millis();
-    driver.inputOffsets.set(
-        new InputOffsets.Snapshot(
-            now,
-            Map.of(
-                driver.topics.toolCalls().name(), new InputOffsets.Position(0, tools, -1, now),
-                driver.topics.events().name(), new InputOffsets.Position(0, events, -1, now),
-                driver.topics.transcripts().name(), new InputOffsets.Position(0, turns, -1, now))));
   }
 
   private static dev.bluejaybridge.telemetry.ToolCall tool(

@@ -134,6 +134,25 @@ public final class PipelineDriver implements AutoCloseable {
             config.topics().inputDlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
+  /**
+   * The broker's word at the driver's now, as the aggregation will see it: the inputs end at these
+   * offsets (their one partition), nothing committed, no transaction open, ends standing since now.
+   */
+  public void brokerSays(long toolCallsEnd, long eventsEnd, long transcriptsEnd) {
+    long now = clock.millis();
+    inputOffsets.set(
+        new dev.bluejaybridge.aggregate.InputOffsets.Snapshot(
+            now,
+            Map.of(
+                topics.toolCalls().name(),
+                new dev.bluejaybridge.aggregate.InputOffsets.Position(0, toolCallsEnd, -1, now),
+                topics.events().name(),
+                new dev.bluejaybridge.aggregate.InputOffsets.Position(0, eventsEnd, -1, now),
+                topics.transcripts().name(),
+                new dev.bluejaybridge.aggregate.InputOffsets.Position(
+                    0, transcriptsEnd, -1, now))));
+  }
+
   /** A driver with the default settings (docs/configuration.md). */
   public static PipelineDriver create() {
     return new PipelineDriver(Map.of());
