@@ -1,6 +1,7 @@
 package dev.bluejaybridge.aggregate;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -187,24 +188,36 @@ final class Backlog {
    * without one, {@code now} once the task counts as {@link #caughtUp(long) caught up}.
    */
   long silentUntil(long now) {
-    InputOffsets.Snapshot snapshot = offsets.at(partition);
-    if (snapshot == null || now - snapshot.asOf() > STALE) {
+    List<InputOffsets.Snapshot> recent = offsets.recent(partition);
+    if (recent.isEmpty() || now - recent.get(0).asOf() > STALE) {
       return caughtUp(now) ? now : NEVER;
     }
+    // The newest snapshot read to its ends: a consumer steadily a second behind under load still
+    // trusts silence up to a second ago, on its own clock.
+    for (InputOffsets.Snapshot snapshot : recent) {
+      if (readToEnds(snapshot, now)) {
+        return snapshot.asOf();
+      }
+    }
+    return NEVER;
+  }
+
+  private boolean readToEnds(InputOffsets.Snapshot snapshot, long now) {
     if (snapshot.positions().size() < expectedSources) {
-      return NEVER;
+      return false;
     }
     for (Map.Entry<String, InputOffsets.Position> input : snapshot.positions().entrySet()) {
       if (!readToEnd(input.getKey(), input.getValue(), now)) {
-        return NEVER;
+        return false;
       }
     }
-    return snapshot.asOf();
+    return true;
   }
 
   /** When a call that is due but not yet silent should be looked at again, at {@code now}. */
   long lookAgainAt(long now) {
-    InputOffsets.Snapshot snapshot = offsets.at(partition);
+    List<InputOffsets.Snapshot> recent = offsets.recent(partition);
+    InputOffsets.Snapshot snapshot = recent.isEmpty() ? null : recent.get(0);
     if (snapshot == null || now - snapshot.asOf() > STALE) {
       return Math.min(caughtUpAt(), now + quiet);
     }

@@ -1,6 +1,7 @@
 package dev.bluejaybridge.aggregate;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +14,9 @@ public interface InputOffsets {
   /** How often the running pipeline asks the broker: a new snapshot is due this long after one. */
   Duration EVERY = Duration.ofMillis(250);
 
+  /** How many snapshots {@link #recent} keeps: half a minute of them. */
+  int KEPT = 120;
+
   /** Nothing is known: tasks judge from the records they see alone (unit tests, the benchmark). */
   InputOffsets UNKNOWN = partition -> null;
 
@@ -21,6 +25,15 @@ public interface InputOffsets {
    * or null when none is known.
    */
   Snapshot at(int partition);
+
+  /**
+   * The snapshots of the last {@link #KEPT} beats of the input partitions numbered {@code
+   * partition}, newest first; empty when none is known.
+   */
+  default List<Snapshot> recent(int partition) {
+    Snapshot latest = at(partition);
+    return latest == null ? List.of() : List.of(latest);
+  }
 
   /**
    * @param asOf wall-clock millis at which the broker was asked (before the request was sent):

@@ -3,6 +3,7 @@ package dev.bluejaybridge.pipeline;
 import dev.bluejaybridge.aggregate.InputOffsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,7 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
   private final Clock clock;
   private final Duration timeout;
   private final ScheduledExecutorService thread;
-  private volatile Map<Integer, Snapshot> snapshots = Map.of();
+  private volatile Map<Integer, List<Snapshot>> snapshots = Map.of();
   private volatile Supplier<Map<MetricName, ? extends Metric>> consumerMetrics = Map::of;
   private boolean failing;
 
@@ -92,7 +93,13 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
 
   @Override
   public Snapshot at(int partition) {
-    return snapshots.get(partition);
+    List<Snapshot> recent = recent(partition);
+    return recent.isEmpty() ? null : recent.get(0);
+  }
+
+  @Override
+  public List<Snapshot> recent(int partition) {
+    return snapshots.getOrDefault(partition, List.of());
   }
 
   private void refreshQuietly() {
@@ -145,15 +152,16 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> written =
         highWatermarks.all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     Map<TopicPartition, Long> lags = consumerLags();
-    Map<Integer, Snapshot> previous = snapshots;
-    Map<Integer, Snapshot> next = new HashMap<>();
+    Map<Integer, List<Snapshot>> previous = snapshots;
+    Map<Integer, List<Snapshot>> next = new HashMap<>();
     for (int p = 0; p < partitions; p++) {
       Map<String, Position> positions = new HashMap<>();
       for (String topic : topics) {
         TopicPartition tp = new TopicPartition(topic, p);
         long endOffset = end.get(tp).offset();
         OffsetAndMetadata commit = committed.get(tp);
-        Snapshot before = previous.get(p);
+        List<Snapshot> kept = previous.getOrDefault(p, List.of());
+        Snapshot before = kept.isEmpty() ? null : kept.get(0);
         Position was = before == null ? null : before.positions().get(topic);
         long endSince = was != null && was.end() == endOffset ? was.endSince() : asOf;
         positions.put(
@@ -166,7 +174,11 @@ final class InputOffsetWatch implements InputOffsets, AutoCloseable {
                 endSince,
                 lags.getOrDefault(tp, -1L)));
       }
-      next.put(p, new Snapshot(asOf, positions));
+      List<Snapshot> kept = previous.getOrDefault(p, List.of());
+      List<Snapshot> recent = new ArrayList<>(Math.min(kept.size() + 1, KEPT));
+      recent.add(new Snapshot(asOf, positions));
+      recent.addAll(kept.subList(0, Math.min(kept.size(), KEPT - 1)));
+      next.put(p, List.copyOf(recent));
     }
     snapshots = Map.copyOf(next);
   }

@@ -278,6 +278,39 @@ class BacklogTest {
     assertThat(backlog.silentUntil(at)).as("the transaction ended").isEqualTo(at);
   }
 
+  /**
+   * Under steady load a consumer is always a little behind the newest snapshot: it trusts silence
+   * up to the newest snapshot whose ends it has processed, not only the latest (which would leave
+   * every close to record time, and to the producers' clocks).
+   */
+  @Test
+  void aConsumerSteadilyBehindTrustsSilenceUpToTheNewestSnapshotItHasRead() {
+    java.util.List<InputOffsets.Snapshot> beats = new java.util.ArrayList<>();
+    for (int beat = 4; beat >= 0; beat--) { // newest first: ends 140, 130, ..., 100
+      long at = T - beat * 250L;
+      beats.add(0, ends(at, 100 + 10 * (4 - beat), 0, 0));
+    }
+    InputOffsets broker =
+        new InputOffsets() {
+          @Override
+          public InputOffsets.Snapshot at(int partition) {
+            return beats.get(0);
+          }
+
+          @Override
+          public java.util.List<InputOffsets.Snapshot> recent(int partition) {
+            return beats;
+          }
+        };
+    Backlog backlog = new Backlog(QUIET, FIRST_QUIET, BLACKOUT, T - 5_000, 3, broker, 0);
+    backlog.record(TOOLS, 119, T, T);
+    assertThat(backlog.silentUntil(T))
+        .as("read to 120: the snapshot of T - 500")
+        .isEqualTo(T - 500);
+    backlog.record(TOOLS, 139, T + 10, T + 10);
+    assertThat(backlog.silentUntil(T + 10)).isEqualTo(T);
+  }
+
   /** A restarted task whose first fetch has not come: no lag known, so nothing is trusted. */
   @Test
   void aTaskWhoseFirstFetchHasNotComeTrustsNothingEvenWhenTheEndsStandStill() {

@@ -91,6 +91,11 @@ class InputOffsetWatchIT {
                 assertThat(watch.at(0).positions().get(topics.get(2)).end()).isEqualTo(2);
               });
       assertThat(watch.at(0).asOf()).isEqualTo(1_001_000);
+      assertThat(watch.recent(0)).as("newest first").first().isEqualTo(watch.at(0));
+      assertThat(watch.recent(0))
+          .last()
+          .extracting(InputOffsets.Snapshot::asOf)
+          .isEqualTo(1_000_000L);
       assertThat(watch.at(0).positions().get(topics.get(0)).endSince()).isEqualTo(1_001_000);
       assertThat(watch.at(0).positions().get(topics.get(2)))
           .isEqualTo(new InputOffsets.Position(0, 2, -1, 1_001_000));
