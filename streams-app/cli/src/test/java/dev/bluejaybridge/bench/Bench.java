@@ -104,6 +104,14 @@ public final class Bench implements Callable<Integer> {
               + " kafka.commit.interval.ms=1000), for experiments.")
   Map<String, String> appProperties = new LinkedHashMap<>();
 
+  @Option(
+      names = "--baseline-jar",
+      description =
+          "P1: also run the pipeline from this fat jar (an earlier build) in every run, right after"
+              + " this build's, and report this build's throughput over it: a code change's"
+              + " figure as a ratio measured side by side.")
+  Path baselineJar;
+
   @Option(names = "--jfr", description = "Record the first P1 pipeline run with JFR.")
   boolean jfr;
 
@@ -220,6 +228,8 @@ public final class Bench implements Callable<Integer> {
     List<Double> startup = new ArrayList<>();
     List<Double> warmup = new ArrayList<>();
     List<Double> requestsPerCall = new ArrayList<>();
+    List<Double> earlierDelivered = new ArrayList<>();
+    List<Double> overEarlier = new ArrayList<>();
     long commitInterval = -1;
     for (int run = 1; run <= runs; run++) {
       ConsumerRates rates = baselineRecordsPerSecond(topics, total, warmRecords);
@@ -239,6 +249,33 @@ public final class Bench implements Callable<Integer> {
               rig, "p1-" + run, topics, ledger, total, warmRecords, props, jvm, dump, RUN_TIMEOUT);
       check("P1", b);
       double bDelivered = b.steadyRecordsPerSecond(b.lastDeliveryAt());
+      if (baselineJar != null) {
+        PipelineRun.Result earlier =
+            PipelineRun.run(
+                rig,
+                "p1-earlier-" + run,
+                topics,
+                ledger,
+                total,
+                warmRecords,
+                props,
+                List.of("-Xmx" + APP_HEAP),
+                null,
+                RUN_TIMEOUT,
+                baselineJar);
+        check("P1", earlier);
+        double e = earlier.steadyRecordsPerSecond(earlier.lastDeliveryAt());
+        earlierDelivered.add(e);
+        overEarlier.add(bDelivered / e);
+        System.out.printf(
+            Locale.ROOT,
+            "[bench] P1 run %d: this build %.0f rec/s, %s %.0f rec/s, ratio %.3f%n",
+            run,
+            bDelivered,
+            baselineJar.getFileName(),
+            e,
+            bDelivered / e);
+      }
       double bProcessed = b.steadyRecordsPerSecond(b.processedAt());
       double cSteady = c.steadyRecordsPerSecond();
       consumer.add(a);
@@ -293,6 +330,18 @@ public final class Bench implements Callable<Integer> {
         0.15,
         "timed load; b to its last request, a to its last record");
     results.info("P1", "b/c, b to its last record processed", "", ratioCProcessed);
+    if (baselineJar != null) {
+      results.info(
+          "P1",
+          "(b) this build ÷ (b) from " + baselineJar.getFileName() + ", timed load, side by side",
+          "",
+          overEarlier);
+      results.info(
+          "P1",
+          "(b) from " + baselineJar.getFileName() + ", timed load to last request received",
+          "records/s",
+          earlierDelivered);
+    }
     results.info(
         "P1", "(a) plain consumer + Avro decode, timed load to last record", "records/s", consumer);
     results.info(

@@ -147,6 +147,33 @@ final class PipelineRun {
       List<String> jvmOptions,
       java.nio.file.Path jfrDump,
       Duration timeout) {
+    return run(
+        rig,
+        name,
+        topics,
+        ledger,
+        records,
+        warmupRecords,
+        properties,
+        jvmOptions,
+        jfrDump,
+        timeout,
+        null);
+  }
+
+  /** As above, the app run from {@code jar} (null: the fat jar this build made). */
+  static Result run(
+      Rig rig,
+      String name,
+      TopicNames topics,
+      Ledger ledger,
+      long records,
+      long warmupRecords,
+      Map<String, String> properties,
+      List<String> jvmOptions,
+      java.nio.file.Path jfrDump,
+      Duration timeout,
+      java.nio.file.Path jar) {
     int calls = ledger.callCount();
     try (Receiver receiver = Receiver.start(Processes.freePort(), rig.apiKey(), 32)) {
       AppProcess.Builder builder =
@@ -156,6 +183,9 @@ final class PipelineRun {
               .bluejayBaseUrl(receiver.baseUrl())
               .properties(properties);
       jvmOptions.forEach(builder::jvmOption);
+      if (jar != null) {
+        builder.jar(jar);
+      }
       long startedAt = System.currentTimeMillis();
       AppProcess app = builder.start();
       try {
