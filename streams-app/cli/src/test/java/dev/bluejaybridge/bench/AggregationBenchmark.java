@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -121,7 +120,7 @@ public class AggregationBenchmark {
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench");
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "bench:9092");
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(topology, properties, Instant.parse("2026-11-23T12:00:00Z"));
+    driver = new TopologyTestDriver(topology, properties, Telemetry.T0.plusSeconds(2 * 3600));
     input = driver.createInputTopic("calls", new StringSerializer(), new ByteArraySerializer());
   }
 
