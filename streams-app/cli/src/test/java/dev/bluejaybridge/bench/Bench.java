@@ -246,7 +246,17 @@ public final class Bench implements Callable<Integer> {
       }
       PipelineRun.Result b =
           PipelineRun.run(
-              rig, "p1-" + run, topics, ledger, total, warmRecords, props, jvm, dump, RUN_TIMEOUT);
+              rig,
+              "p1-" + run,
+              topics,
+              ledger,
+              total,
+              warmRecords,
+              props,
+              jvm,
+              dump,
+              RUN_TIMEOUT,
+              null);
       check("P1", b);
       double bDelivered = b.steadyRecordsPerSecond(b.lastDeliveryAt());
       if (baselineJar != null) {

@@ -128,40 +128,16 @@ final class PipelineRun {
       List<String> jvmOptions,
       java.nio.file.Path jfrDump,
       Duration timeout) {
-    return run(rig, name, topics, ledger, records, 0, properties, jvmOptions, jfrDump, timeout);
+    return run(
+        rig, name, topics, ledger, records, 0, properties, jvmOptions, jfrDump, timeout, null);
   }
 
   /**
    * As {@link #run(Rig, String, TopicNames, Ledger, long, Map, List, java.nio.file.Path,
    * Duration)}, the first {@code warmupRecords} records (produced, and so read, before the others)
-   * being the warm-up load: the steady state is timed from the moment the app processed that many.
+   * being the warm-up load: the steady state is timed from the moment the app processed that many;
+   * the app run from {@code jar} (null: the fat jar this build made).
    */
-  static Result run(
-      Rig rig,
-      String name,
-      TopicNames topics,
-      Ledger ledger,
-      long records,
-      long warmupRecords,
-      Map<String, String> properties,
-      List<String> jvmOptions,
-      java.nio.file.Path jfrDump,
-      Duration timeout) {
-    return run(
-        rig,
-        name,
-        topics,
-        ledger,
-        records,
-        warmupRecords,
-        properties,
-        jvmOptions,
-        jfrDump,
-        timeout,
-        null);
-  }
-
-  /** As above, the app run from {@code jar} (null: the fat jar this build made). */
   static Result run(
       Rig rig,
       String name,
